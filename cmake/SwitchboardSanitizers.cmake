@@ -1,0 +1,12 @@
+# SWITCHBOARD_SANITIZE=address (ASan+UBSan) or thread (TSan); set by the asan/tsan presets.
+set(SWITCHBOARD_SANITIZE "" CACHE STRING "Sanitizer build: '', 'address' or 'thread'")
+
+if(SWITCHBOARD_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+elseif(SWITCHBOARD_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT SWITCHBOARD_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "SWITCHBOARD_SANITIZE must be '', 'address' or 'thread'")
+endif()

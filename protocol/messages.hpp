@@ -1,0 +1,142 @@
+// Typed protocol v1 messages (PROTOCOL.md): client commands, server events, and the
+// ack/error/pong responses. Plain values; `data` fields are opaque JSON objects that the
+// server passes on without looking inside.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/types.hpp"
+
+namespace switchboard {
+
+using Json = nlohmann::json;
+
+// ---- client -> server ------------------------------------------------------------------
+
+inline constexpr std::int64_t kMinCallTimeoutMs = 5'000;
+inline constexpr std::int64_t kMaxCallTimeoutMs = 120'000;
+inline constexpr std::size_t kMaxCallDataBytes = 8 * 1024;
+inline constexpr std::size_t kMaxSignalDataBytes = 64 * 1024;
+inline constexpr std::size_t kMaxCommandIdLength = 64;
+inline constexpr std::size_t kMaxHangupReasonLength = 64;
+
+struct CallCommand {
+  std::string to;
+  Media media = Media::audio;
+  std::optional<std::string> call_id;
+  std::optional<std::string> room_name;
+  std::optional<std::int64_t> timeout_ms;  // already checked to lie in [5000, 120000]
+  Json data = Json::object();
+};
+
+struct RingingCommand {
+  std::string call_id;
+};
+
+struct AnswerCommand {
+  std::string call_id;
+  Json data = Json::object();
+};
+
+enum class RejectReason { declined, busy };
+
+struct RejectCommand {
+  std::string call_id;
+  RejectReason reason = RejectReason::declined;
+};
+
+struct HangupCommand {
+  std::string call_id;
+  std::optional<std::string> reason;  // free text, passed on in `ended`
+};
+
+struct SignalCommand {
+  std::string call_id;
+  Json data = Json::object();
+};
+
+struct PingCommand {};
+
+using CommandBody = std::variant<CallCommand, RingingCommand, AnswerCommand, RejectCommand,
+                                 HangupCommand, SignalCommand, PingCommand>;
+
+struct Command {
+  std::optional<std::string> id;  // echoed in the ack or error
+  CommandBody body;
+};
+
+// ---- server -> client events (each carries a per-connection `seq`) -----------------------
+
+struct WelcomeEvent {
+  std::string user_id;
+  std::string device_id;
+  std::string session_id;
+  std::int64_t heartbeat_ms = 0;
+};
+
+struct CallEvent {
+  std::string call_id;
+  std::string from;
+  std::string to;
+  Media media = Media::audio;
+  std::string room_name;
+  Json data = Json::object();
+  std::int64_t expires_at = 0;  // ms since the Unix epoch
+  std::int64_t expires_in_ms = 0;
+};
+
+struct RingingEvent {
+  std::string call_id;
+  std::string from;  // the callee
+};
+
+struct AnswerEvent {
+  std::string call_id;
+  std::string from;  // the callee
+  std::string device_id;
+  Json data = Json::object();
+};
+
+struct SignalEvent {
+  std::string call_id;
+  std::string from;
+  std::string from_device;
+  Json data = Json::object();
+};
+
+struct EndedEvent {
+  std::string call_id;
+  EndReason reason = EndReason::completed;
+  std::optional<std::string> by;            // the user who caused the end, when one did
+  std::optional<std::int64_t> duration_ms;  // answered calls only
+  std::optional<std::string> message;       // a hangup's free-text reason, passed on
+};
+
+using Event =
+    std::variant<WelcomeEvent, CallEvent, RingingEvent, AnswerEvent, SignalEvent, EndedEvent>;
+
+// ---- server -> client responses (no `seq`) -------------------------------------------------
+
+struct Ack {
+  std::optional<std::string> id;
+  std::optional<std::string> call_id;  // for `call`
+};
+
+struct Error {
+  std::optional<std::string> id;
+  ErrorCode code = ErrorCode::bad_message;
+  std::string message;
+};
+
+struct Pong {
+  std::optional<std::string> id;
+};
+
+using Response = std::variant<Ack, Error, Pong>;
+
+}  // namespace switchboard

@@ -1,0 +1,53 @@
+// Server configuration: defaults, then an optional JSON file, then SWITCHBOARD_* environment
+// variables, then command-line flags (later sources win). Parsed once at start-up; a plain
+// value afterwards, copied into whoever needs it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "protocol/types.hpp"
+
+namespace switchboard::server {
+
+enum class LogFormat { text, json };
+
+struct Config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port (logged at start-up)
+
+  Millis ring_timeout{30'000};     // --ring-timeout seconds (fractions allowed)
+  Millis heartbeat{20'000};        // --heartbeat seconds: keep-alive ping interval
+  Millis ended_retention{60'000};  // --ended-retention seconds
+
+  std::string jwt_secret;                // empty: dev mode (?user= is trusted)
+  bool allow_insecure_dev_auth = false;  // dev mode on a non-loopback address
+
+  std::size_t max_message_bytes = 64 * 1024;       // bigger frames close with 1009
+  std::size_t max_send_queue_bytes = 1024 * 1024;  // more pending closes with 4008
+  std::size_t max_connections = 10'000;            // refuse upgrades beyond (503)
+  Millis shutdown_timeout{3'000};                  // wait for close handshakes at exit
+
+  std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
+  LogFormat log_format = LogFormat::text;
+};
+
+// What parse_config() wants main() to do besides running.
+struct ExitNow {
+  int code = 0;         // 0 for --help/--version, 2 for a bad configuration
+  std::string message;  // printed to stdout (code 0) or stderr (code 2)
+};
+
+// Looks an environment variable up; injectable so tests need not touch the real environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_environment();
+
+std::variant<Config, ExitNow> parse_config(const std::vector<std::string>& args,
+                                           const EnvLookup& env);
+
+}  // namespace switchboard::server
