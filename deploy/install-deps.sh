@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's own packages, whatever Switchboard needs that is missing.
+#   deploy/install-deps.sh          build and run
+#   deploy/install-deps.sh --test   also the test and lint tools
+# Runs apt only when something is missing, so repeated runs cost a few dpkg queries.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libboost1.81-dev libboost-program-options1.81-dev libboost-url1.81-dev
+  nlohmann-json3-dev libspdlog-dev libssl-dev libjwt-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(libgtest-dev clang-format clang-tidy python3-websockets)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=()
+[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and clang-tidy checks, then the whole CTest suite (unit,
+# integration) in the release build and again under ASan+UBSan and TSan.
+#   tests/run.sh           everything (what CI runs)
+#   tests/run.sh --quick   release build and tests only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+
+deploy/install-deps.sh --test
+jobs=$(nproc)
+step() { printf '\n==> %s\n' "$*"; }
+
+sources() { git ls-files '*.cpp' '*.hpp' 2>/dev/null || find protocol server tests bench -name '*.[ch]pp'; }
+
+if [[ $quick -eq 0 ]]; then
+  step "clang-format"
+  sources | xargs clang-format --dry-run --Werror
+fi
+
+presets=(release)
+[[ $quick -eq 0 ]] && presets+=(asan tsan)
+for preset in "${presets[@]}"; do
+  step "build and test: $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  # TSan needs a predictable address-space layout; setarch -R turns randomisation off.
+  runner=()
+  [[ $preset == tsan ]] && runner=(setarch "$(uname -m)" -R)
+  "${runner[@]}" ctest --preset "$preset" -j "$jobs"
+done
+
+if [[ $quick -eq 0 ]]; then
+  step "clang-tidy"
+  git ls-files 'protocol/*.cpp' 'server/*.cpp' |
+    xargs -P "$jobs" -n 1 clang-tidy -p build/release --quiet 2>/dev/null
+fi
+step "all tests passed"
