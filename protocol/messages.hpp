@@ -20,8 +20,8 @@ using Json = nlohmann::json;
 
 inline constexpr std::int64_t kMinCallTimeoutMs = 5'000;
 inline constexpr std::int64_t kMaxCallTimeoutMs = 120'000;
-inline constexpr std::size_t kMaxCallDataBytes = 8 * 1024;
-inline constexpr std::size_t kMaxSignalDataBytes = 64 * 1024;
+inline constexpr std::size_t kMaxCallDataBytes = std::size_t{8} * 1024;
+inline constexpr std::size_t kMaxSignalDataBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kMaxCommandIdLength = 64;
 inline constexpr std::size_t kMaxHangupReasonLength = 64;
 

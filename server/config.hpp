@@ -28,10 +28,10 @@ struct Config {
   std::string jwt_secret;                // empty: dev mode (?user= is trusted)
   bool allow_insecure_dev_auth = false;  // dev mode on a non-loopback address
 
-  std::size_t max_message_bytes = 64 * 1024;       // bigger frames close with 1009
-  std::size_t max_send_queue_bytes = 1024 * 1024;  // more pending closes with 4008
-  std::size_t max_connections = 10'000;            // refuse upgrades beyond (503)
-  Millis shutdown_timeout{3'000};                  // wait for close handshakes at exit
+  std::size_t max_message_bytes = std::size_t{64} * 1024;       // bigger frames close with 1009
+  std::size_t max_send_queue_bytes = std::size_t{1024} * 1024;  // more pending closes with 4008
+  std::size_t max_connections = 10'000;                         // refuse upgrades beyond (503)
+  Millis shutdown_timeout{3'000};                               // wait for close handshakes at exit
 
   std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
   LogFormat log_format = LogFormat::text;
