@@ -1,0 +1,259 @@
+#include "protocol/codec.hpp"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "protocol/codec_fields.hpp"
+#include "protocol/codec_writer.hpp"
+
+namespace switchboard {
+
+namespace {
+
+using codec_detail::FieldReader;
+using codec_detail::ObjectWriter;
+
+// Containers may nest this deep, the command object itself included. dump() recurses once
+// per level, so a bound here keeps forwarding a client's `data` from exhausting the stack.
+constexpr int kMaxNestingDepth = 32;
+// How much of an unknown `type` is quoted back in the error message.
+constexpr std::size_t kMaxQuotedTypeLength = 32;
+
+// ---- parsing -----------------------------------------------------------------------------
+
+CommandBody parse_call(FieldReader& fields) {
+  CallCommand call;
+  call.to = fields.required_id("to");
+  call.media = fields.optional_media("media", Media::audio);
+  call.call_id = fields.optional_id("callId");
+  call.room_name = fields.optional_room_name("roomName");
+  call.timeout_ms = fields.optional_timeout_ms("timeoutMs");
+  call.data = fields.optional_data("data", kMaxCallDataBytes);
+  return call;
+}
+
+CommandBody parse_ringing(FieldReader& fields) {
+  return RingingCommand{fields.required_id("callId")};
+}
+
+CommandBody parse_answer(FieldReader& fields) {
+  AnswerCommand answer;
+  answer.call_id = fields.required_id("callId");
+  answer.data = fields.optional_data("data", kMaxCallDataBytes);
+  return answer;
+}
+
+CommandBody parse_reject(FieldReader& fields) {
+  RejectCommand reject;
+  reject.call_id = fields.required_id("callId");
+  reject.reason = fields.optional_reject_reason("reason").value_or(RejectReason::declined);
+  return reject;
+}
+
+CommandBody parse_hangup(FieldReader& fields) {
+  HangupCommand hangup;
+  hangup.call_id = fields.required_id("callId");
+  hangup.reason = fields.optional_text("reason", kMaxHangupReasonLength);
+  return hangup;
+}
+
+CommandBody parse_signal(FieldReader& fields) {
+  SignalCommand signal;
+  signal.call_id = fields.required_id("callId");
+  signal.data = fields.required_data("data", kMaxSignalDataBytes);
+  return signal;
+}
+
+CommandBody parse_ping(FieldReader& /*fields*/) {
+  return PingCommand{};
+}
+
+struct CommandType {
+  std::string_view name;
+  CommandBody (*parse)(FieldReader&);
+};
+
+constexpr std::array<CommandType, 7> kCommandTypes{{
+    {"call", parse_call},
+    {"ringing", parse_ringing},
+    {"answer", parse_answer},
+    {"reject", parse_reject},
+    {"hangup", parse_hangup},
+    {"signal", parse_signal},
+    {"ping", parse_ping},
+}};
+
+Error not_json() {
+  return Error{std::nullopt, ErrorCode::bad_json, "message is not valid JSON"};
+}
+
+Error bad_message(std::optional<std::string> id, std::string message) {
+  return Error{std::move(id), ErrorCode::bad_message, std::move(message)};
+}
+
+// ---- encoding ----------------------------------------------------------------------------
+
+std::string encode(const WelcomeEvent& e) {
+  return ObjectWriter("welcome")
+      .string("userId", e.user_id)
+      .string("deviceId", e.device_id)
+      .string("sessionId", e.session_id)
+      .integer("heartbeatMs", e.heartbeat_ms)
+      .finish();
+}
+
+std::string encode(const CallEvent& e) {
+  return ObjectWriter("call")
+      .string("callId", e.call_id)
+      .string("from", e.from)
+      .string("to", e.to)
+      .string("media", to_string(e.media))
+      .string("roomName", e.room_name)
+      .data("data", e.data)
+      .integer("expiresAt", e.expires_at)
+      .integer("expiresInMs", e.expires_in_ms)
+      .finish();
+}
+
+std::string encode(const RingingEvent& e) {
+  return ObjectWriter("ringing").string("callId", e.call_id).string("from", e.from).finish();
+}
+
+std::string encode(const AnswerEvent& e) {
+  return ObjectWriter("answer")
+      .string("callId", e.call_id)
+      .string("from", e.from)
+      .string("deviceId", e.device_id)
+      .data("data", e.data)
+      .finish();
+}
+
+std::string encode(const SignalEvent& e) {
+  return ObjectWriter("signal")
+      .string("callId", e.call_id)
+      .string("from", e.from)
+      .string("fromDevice", e.from_device)
+      .data("data", e.data)
+      .finish();
+}
+
+std::string encode(const EndedEvent& e) {
+  ObjectWriter writer("ended");
+  writer.string("callId", e.call_id).string("reason", to_string(e.reason));
+  writer.optional_string("by", e.by);
+  if (e.duration_ms) writer.integer("durationMs", *e.duration_ms);
+  writer.optional_string("message", e.message);
+  return writer.finish();
+}
+
+// A response id is echoed even when empty: it is the client's handle for matching.
+void add_id(ObjectWriter& writer, const std::optional<std::string>& id) {
+  if (id) writer.string("id", *id);
+}
+
+std::string encode(const Ack& ack) {
+  ObjectWriter writer("ack");
+  add_id(writer, ack.id);
+  writer.optional_string("callId", ack.call_id);
+  return writer.finish();
+}
+
+std::string encode(const Error& error) {
+  ObjectWriter writer("error");
+  add_id(writer, error.id);
+  writer.string("code", to_string(error.code)).string("message", error.message);
+  return writer.finish();
+}
+
+std::string encode(const Pong& pong) {
+  ObjectWriter writer("pong");
+  add_id(writer, pong.id);
+  return writer.finish();
+}
+
+}  // namespace
+
+ParseResult parse_command(std::string_view text) {
+  // A raw NUL is never valid JSON (inside strings it must be escaped), but nlohmann's lexer
+  // takes it for the end of input and would accept `{...}\0garbage`.
+  if (text.find('\0') != std::string_view::npos) return not_json();
+
+  // The callback sees every container before it is built; refusing the ones that are too
+  // deep drops them unbuilt (the parser itself is iterative), and the flag reports it.
+  bool too_deep = false;
+  const Json::parser_callback_t limit_depth = [&too_deep](int depth, Json::parse_event_t event,
+                                                          Json& /*value*/) {
+    if (event != Json::parse_event_t::object_start && event != Json::parse_event_t::array_start) {
+      return true;
+    }
+    // `depth` counts the enclosing containers, so this container sits at level depth + 1.
+    if (depth < kMaxNestingDepth) return true;
+    too_deep = true;
+    return false;
+  };
+  Json root = Json::parse(text, limit_depth, /*allow_exceptions=*/false);
+
+  // Only a syntax error discards the root: depth refusals never touch level 1.
+  if (root.is_discarded()) return not_json();
+  if (!root.is_object()) return bad_message(std::nullopt, "message must be a JSON object");
+
+  std::optional<std::string> id;
+  if (const auto it = root.find("id"); it != root.end()) {
+    const auto* text_id = it->get_ptr<const std::string*>();
+    if (text_id == nullptr || codec_detail::utf8_length(*text_id) > kMaxCommandIdLength) {
+      return bad_message(std::nullopt, "field 'id' must be a string of at most " +
+                                           std::to_string(kMaxCommandIdLength) + " characters");
+    }
+    id = *text_id;
+  }
+  if (too_deep) {
+    return bad_message(std::move(id),
+                       "message nests deeper than " + std::to_string(kMaxNestingDepth) + " levels");
+  }
+
+  const auto type_it = root.find("type");
+  if (type_it == root.end()) return bad_message(std::move(id), "field 'type' is required");
+  const auto* type = type_it->get_ptr<const std::string*>();
+  if (type == nullptr) return bad_message(std::move(id), "field 'type' must be a string");
+
+  for (const CommandType& command_type : kCommandTypes) {
+    if (command_type.name != *type) continue;
+    FieldReader fields(root, id);
+    CommandBody body = command_type.parse(fields);
+    if (fields.failed()) return fields.take_error();
+    return Command{std::move(id), std::move(body)};
+  }
+  std::string message = "unknown type '";
+  message += codec_detail::utf8_prefix(*type, kMaxQuotedTypeLength);
+  message += "'";
+  return Error{std::move(id), ErrorCode::unknown_type, std::move(message)};
+}
+
+std::string encode_event_body(const Event& event) {
+  return std::visit([](const auto& e) { return encode(e); }, event);
+}
+
+std::string stamp_seq(std::string_view body, Seq seq) {
+  std::string out = "{\"seq\":";
+  out += std::to_string(seq);
+  // Bodies come from encode_event_body: a compact object, "{}" at the very least.
+  const std::size_t rest = body.empty() ? 0 : 1;
+  std::string_view fields = body.substr(rest);
+  const bool empty_object = fields.empty() || fields.front() == '}';
+  if (empty_object) {
+    out += '}';
+  } else {
+    out += ',';
+    out += fields;
+  }
+  return out;
+}
+
+std::string encode_response(const Response& response) {
+  return std::visit([](const auto& r) { return encode(r); }, response);
+}
+
+}  // namespace switchboard

@@ -1,0 +1,80 @@
+// The hub owns the call engine, the registry of connections the engine knows (ConnId ->
+// Connection*, non-owning: a session leaves before it dies) and the one timer that serves
+// the engine's next deadline. It runs the engine's actions in order. Asio but no Beast.
+// Single-threaded: use only on the server's io_context thread.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "protocol/engine.hpp"
+#include "server/clock.hpp"
+#include "server/connection.hpp"
+#include "server/random_id_generator.hpp"
+
+namespace switchboard::server {
+
+class Hub {
+ public:
+  Hub(boost::asio::any_io_executor executor, EngineConfig config);
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  struct Opened {
+    ConnId conn = 0;
+    std::string device_id;  // as announced in `welcome` (generated when none was asked for)
+  };
+  // Registers an authenticated connection with the engine (which greets it with `welcome`).
+  Opened open(Connection& connection, std::string user_id, std::string device_id);
+  void on_text(ConnId conn, std::string_view text);
+  void on_binary(ConnId conn);
+  // The connection is gone or going: forget it and tell the engine. Idempotent, and a no-op
+  // for connections the engine already closed itself.
+  void leave(ConnId conn);
+
+  // Server teardown: drops the timer (it must die before the io_context) and makes later
+  // leave() calls only forget connections, without running the engine.
+  void shutdown();
+
+  std::size_t connection_count() const { return connections_.size(); }
+
+ private:
+  struct Entry {
+    Connection* connection = nullptr;
+    std::string device_id;
+  };
+
+  void feed(Input input);
+  void drain();
+  void execute(Actions actions);
+  void execute_one(Deliver& deliver);
+  void execute_one(Reply& reply);
+  void execute_one(Close& close);
+  void execute_one(CallStateChanged& change);
+  void send(ConnId conn, std::string frame);
+  void rearm();
+  void on_timer();
+
+  MonotonicClock clock_;
+  RandomIdGenerator ids_;
+  Engine engine_;
+  std::optional<boost::asio::steady_timer> timer_;
+  std::optional<TimePoint> armed_for_;
+  std::unordered_map<ConnId, Entry> connections_;
+  ConnId last_conn_ = 0;
+  // Inputs that arrive while actions are being carried out (a send that trips the slow
+  // consumer limit leaves the hub at once) wait here, so actions always run in engine order.
+  std::deque<Input> pending_;
+  bool draining_ = false;
+  bool shut_down_ = false;
+};
+
+}  // namespace switchboard::server

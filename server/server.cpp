@@ -1,0 +1,137 @@
+#include "server/server.hpp"
+
+#include <optional>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/auth.hpp"
+#include "server/hub.hpp"
+#include "server/listener.hpp"
+#include "server/session_registry.hpp"
+
+namespace switchboard::server {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+EngineConfig engine_config(const Config& config) {
+  EngineConfig engine;
+  engine.ring_timeout = config.ring_timeout;
+  engine.ended_retention = config.ended_retention;
+  engine.heartbeat_ms = config.heartbeat.count();
+  return engine;
+}
+
+}  // namespace
+
+// Members are torn down by hand in ~Impl: sessions still owned by pending handlers die with
+// the io_context and call into the hub and registry on their way out, so those must outlive
+// it, while every timer and socket must die before it.
+struct Server::Impl {
+  explicit Impl(Config c)
+      : config(std::move(c)),
+        auth(config),
+        ioc(std::in_place, 1),
+        hub(std::in_place, ioc->get_executor(), engine_config(config)),
+        registry(config, auth, *hub),
+        listener(std::in_place, *ioc, registry),
+        shutdown_timer(std::in_place, *ioc) {}
+
+  ~Impl() {
+    registry.detach();
+    hub->shutdown();
+    listener.reset();
+    shutdown_timer.reset();
+    ioc.reset();
+    hub.reset();
+  }
+
+  void start();
+  void begin_stop();
+
+  Config config;
+  Authenticator auth;
+  std::optional<net::io_context> ioc;
+  std::optional<Hub> hub;
+  SessionRegistry registry;
+  std::optional<Listener> listener;
+  std::optional<net::steady_timer> shutdown_timer;
+  std::uint16_t port = 0;
+  bool stop_requested = false;
+};
+
+void Server::Impl::start() {
+  boost::system::error_code ec;
+  tcp::resolver resolver(*ioc);
+  const auto results =
+      resolver.resolve(config.host, std::to_string(config.port),
+                       tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    throw std::runtime_error("cannot resolve listen address " + config.host + ": " +
+                             (ec ? ec.message() : "no addresses"));
+  }
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+  if (auth.dev_mode()) {
+    if (!endpoint.address().is_loopback() && !config.allow_insecure_dev_auth) {
+      throw std::runtime_error(
+          "refusing dev-mode auth (no --jwt-secret: anyone can claim any user) on non-loopback "
+          "address " +
+          config.host + "; set --jwt-secret or pass --allow-insecure-dev-auth");
+    }
+    spdlog::warn("dev-mode auth: no --jwt-secret, clients are trusted to name their user");
+  }
+  try {
+    listener->listen(endpoint);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot listen on " + config.host + ":" + std::to_string(config.port) +
+                             ": " + e.code().message());
+  }
+  port = listener->local_endpoint().port();
+  listener->start();
+}
+
+void Server::Impl::begin_stop() {
+  if (stop_requested) return;
+  stop_requested = true;
+  spdlog::info("shutting down: closing {} connection(s)", registry.websocket_count());
+  listener->stop();
+  shutdown_timer->expires_after(config.shutdown_timeout);
+  shutdown_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    spdlog::warn("shutdown timeout: dropping {} connection(s)", registry.websocket_count());
+    ioc->stop();
+  });
+  registry.begin_shutdown([this] {
+    shutdown_timer->cancel();
+    ioc->stop();
+  });
+}
+
+Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Server::~Server() = default;
+
+void Server::start() {
+  impl_->start();
+}
+
+std::uint16_t Server::port() const {
+  return impl_->port;
+}
+
+void Server::run() {
+  impl_->ioc->run();
+  spdlog::info("stopped");
+}
+
+void Server::stop() {
+  net::post(*impl_->ioc, [impl = impl_.get()] { impl->begin_stop(); });
+}
+
+}  // namespace switchboard::server

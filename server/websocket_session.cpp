@@ -1,0 +1,249 @@
+// One of the two translation units that include Beast (with http_session.cpp).
+//
+// A session is kept alive only by its pending handlers (shared_from_this): one read loop that
+// is always pending (Beast answers pings and runs keep-alive timeouts from inside reads), and
+// one write loop with at most one async_write in flight, fed by a bounded queue of shared
+// frames. Whatever the path out, the session leaves the hub exactly once.
+#include "server/websocket_session.hpp"
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "server/connection.hpp"
+
+namespace switchboard::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace websocket = beast::websocket;
+
+// Opening and closing handshakes must finish within this (RFC 6455 section 7.1.1 lets us
+// drop a peer that never answers our close frame).
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+// flat_buffer keeps its largest size; give the memory back after an unusually big message.
+constexpr std::size_t kKeptReadBufferBytes = 16 * 1024;
+// RFC 6455 section 5.5: a close frame's payload (2-byte code + reason) is at most 125 bytes.
+constexpr std::size_t kMaxCloseReasonBytes = 123;
+
+class WebSocketSession final : public std::enable_shared_from_this<WebSocketSession>,
+                               public Connection,
+                               public TrackedSession {
+ public:
+  WebSocketSession(beast::tcp_stream&& stream, Identity identity, std::string peer,
+                   SessionRegistry& registry)
+      : ws_(std::move(stream)),
+        identity_(std::move(identity)),
+        peer_(std::move(peer)),
+        registry_(registry) {
+    registry_.add(*this);
+    registry_.websocket_added();
+  }
+
+  ~WebSocketSession() override {
+    if (opened_) {
+      registry_.hub().leave(conn_);
+      spdlog::info("conn {} closed user={} device={} peer={} reason={}", conn_, identity_.user_id,
+                   identity_.device_id, peer_, end_reason_.empty() ? "unknown" : end_reason_);
+    }
+    registry_.websocket_removed();
+    registry_.remove(*this);
+  }
+
+  void run(UpgradeRequest request) {
+    const Config& config = registry_.config();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = kHandshakeTimeout;
+    // Beast pings after half the idle time without traffic and drops the peer after all of
+    // it, so this sends a ping every heartbeat and drops a peer silent for two.
+    timeouts.idle_timeout = 2 * config.heartbeat;
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    // Compression would cost ~170 KB per connection for messages of a few hundred bytes.
+    ws_.set_option(websocket::permessage_deflate{});
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+      response.set(http::field::server, "switchboard");
+    }));
+    // Beast fails a bigger read with message_too_big after sending close 1009 itself.
+    ws_.read_message_max(config.max_message_bytes);
+    ws_.auto_fragment(false);
+    ws_.async_accept(request,
+                     beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+  }
+
+  void send(std::shared_ptr<const std::string> frame) override {
+    if (closing_) return;
+    queued_bytes_ += frame->size();
+    queue_.push_back(std::move(frame));
+    if (queued_bytes_ > registry_.config().max_send_queue_bytes) {
+      drop_unsent();
+      close(CloseCode::slow_consumer, "slow consumer");
+      return;
+    }
+    if (!writing_) do_write();
+  }
+
+  void close(CloseCode code, std::string_view reason) override {
+    if (closing_) return;
+    closing_ = true;
+    const auto numeric = static_cast<std::uint16_t>(code);
+    note_end(std::string(reason) + " (" + std::to_string(numeric) + ")");
+    if (opened_) registry_.hub().leave(conn_);  // no-op when the hub asked for this close
+    // Our codes (1001, 1009, 4008, 4009) are valid RFC 6455 close codes; Beast's enum merely
+    // does not name the 4000-4999 private range.
+    close_frame_ = websocket::close_reason(static_cast<websocket::close_code>(numeric),
+                                           reason.substr(0, kMaxCloseReasonBytes));
+    if (!writing_) do_write();
+  }
+
+  void shut_down() override {
+    // Not yet accepted: on_accept sees registry.stopping() and closes with 1001 itself.
+    if (accepted_) close(CloseCode::going_away, "server shutdown");
+  }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("ws {}: handshake failed: {}", peer_, ec.message());
+      return;
+    }
+    accepted_ = true;
+    if (registry_.stopping()) {
+      do_read();
+      close(CloseCode::going_away, "server shutdown");
+      return;
+    }
+    auto opened = registry_.hub().open(*this, identity_.user_id, identity_.device_id);
+    conn_ = opened.conn;
+    identity_.device_id = std::move(opened.device_id);
+    opened_ = true;
+    spdlog::info("conn {} open user={} device={} peer={}", conn_, identity_.user_id,
+                 identity_.device_id, peer_);
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_,
+                   beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) {
+      note_end(describe_read_error(ec));
+      closing_ = true;
+      drop_unsent();  // the peer is gone: nobody will read them
+      if (opened_) registry_.hub().leave(conn_);
+      return;  // the session ends once a pending write (if any) completes
+    }
+    if (opened_) {
+      if (ws_.got_text()) {
+        const auto data = buffer_.cdata();
+        registry_.hub().on_text(
+            conn_, std::string_view(static_cast<const char*>(data.data()), data.size()));
+      } else {
+        registry_.hub().on_binary(conn_);
+      }
+    }
+    buffer_.consume(buffer_.size());
+    if (buffer_.capacity() > kKeptReadBufferBytes) buffer_.shrink_to_fit();
+    do_read();
+  }
+
+  void do_write() {
+    if (queue_.empty()) {
+      if (close_frame_ && !close_sent_) {
+        close_sent_ = true;
+        writing_ = true;
+        ws_.async_close(*close_frame_,
+                        beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+      }
+      return;
+    }
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(*queue_.front()),
+                    beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_ = false;
+    queued_bytes_ -= queue_.front()->size();
+    queue_.pop_front();
+    if (ec) {
+      note_end("write failed: " + ec.message());
+      closing_ = true;
+      queue_.clear();
+      queued_bytes_ = 0;
+      if (opened_) registry_.hub().leave(conn_);
+      beast::get_lowest_layer(ws_).close();  // wakes the pending read, which ends the session
+      return;
+    }
+    do_write();
+  }
+
+  void on_close(beast::error_code ec) {
+    writing_ = false;
+    if (ec) spdlog::debug("conn {}: close handshake: {}", conn_, ec.message());
+  }
+
+  std::string describe_read_error(beast::error_code ec) const {
+    if (ec == websocket::error::closed) {
+      const auto& reason = ws_.reason();
+      return "peer closed (" + std::to_string(reason.code) + ")";
+    }
+    if (ec == websocket::error::message_too_big) return "message too big (1009)";
+    if (ec == beast::error::timeout) return "timeout";
+    return ec.message();
+  }
+
+  // The frame being written must outlive its async_write; everything else can go.
+  void drop_unsent() {
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+      queued_bytes_ -= queue_.back()->size();
+      queue_.pop_back();
+    }
+  }
+
+  // The first reason wins: it is the cause, later ones are consequences.
+  void note_end(std::string reason) {
+    if (end_reason_.empty()) end_reason_ = std::move(reason);
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  Identity identity_;
+  std::string peer_;
+  SessionRegistry& registry_;
+
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::size_t queued_bytes_ = 0;  // including the frame being written
+  bool writing_ = false;          // an async_write or async_close is in flight
+  std::optional<websocket::close_reason> close_frame_;  // sent once the queue drains
+  bool close_sent_ = false;
+  bool closing_ = false;  // no more frames accepted
+
+  ConnId conn_ = 0;
+  bool accepted_ = false;
+  bool opened_ = false;  // registered with the hub
+  std::string end_reason_;
+};
+
+}  // namespace
+
+void start_websocket_session(beast::tcp_stream stream, UpgradeRequest request, Identity identity,
+                             std::string peer, SessionRegistry& registry) {
+  std::make_shared<WebSocketSession>(std::move(stream), std::move(identity), std::move(peer),
+                                     registry)
+      ->run(std::move(request));
+}
+
+}  // namespace switchboard::server

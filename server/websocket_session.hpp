@@ -1,0 +1,22 @@
+// Starts the WebSocket session for an authenticated upgrade request (the only caller is the
+// HTTP session). The session owns itself; io_context thread only. Includes Beast's core and
+// HTTP headers, so keep it out of everything but the two session .cpp files.
+#pragma once
+
+#include <string>
+
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "server/auth.hpp"
+#include "server/session_registry.hpp"
+
+namespace switchboard::server {
+
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+void start_websocket_session(boost::beast::tcp_stream stream, UpgradeRequest request,
+                             Identity identity, std::string peer, SessionRegistry& registry);
+
+}  // namespace switchboard::server

@@ -1,0 +1,137 @@
+// The HTTP side and the upgrade gate: /healthz, 404s, dev-mode and JWT credentials, bad ids,
+// and the connection limit.
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <thread>
+
+#include <jwt.h>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/test_server.hpp"
+
+namespace switchboard::testing {
+namespace {
+
+using AuthTest = IntegrationTest;
+
+constexpr const char* kSecret = "integration-test-secret-0123456789abcdef";
+
+// A token signed with `alg` (HS256 unless told); exp is now + exp_offset_s unless with_exp
+// is false.
+std::string make_token(const std::string& secret, const std::string& sub, long exp_offset_s,
+                       bool with_exp = true, jwt_alg_t alg = JWT_ALG_HS256) {
+  jwt_t* jwt = nullptr;
+  if (jwt_new(&jwt) != 0) return {};
+  jwt_add_grant(jwt, "sub", sub.c_str());
+  if (with_exp) jwt_add_grant_int(jwt, "exp", static_cast<long>(std::time(nullptr)) + exp_offset_s);
+  if (alg == JWT_ALG_NONE) {
+    jwt_set_alg(jwt, JWT_ALG_NONE, nullptr, 0);
+  } else {
+    jwt_set_alg(jwt, alg, reinterpret_cast<const unsigned char*>(secret.data()),
+                static_cast<int>(secret.size()));
+  }
+  char* encoded = jwt_encode_str(jwt);
+  std::string token = encoded ? encoded : "";
+  std::free(encoded);
+  jwt_free(jwt);
+  return token;
+}
+
+server::Config jwt_config() {
+  server::Config config = test_config();
+  config.jwt_secret = kSecret;
+  return config;
+}
+
+int upgrade_status(std::uint16_t port, const std::string& query,
+                   const std::string& path = "/v1/ws") {
+  WsTestClient client;
+  const ConnectResult result = client.connect(port, query, path);
+  if (result.ok) return 101;
+  EXPECT_NE(result.http_status, 0) << result.error;
+  return result.http_status;
+}
+
+TEST_F(AuthTest, HealthzAndUnknownPaths) {
+  start_server();
+  const HttpResult health = http_get(port(), "/healthz");
+  EXPECT_EQ(health.status, 200) << health.error;
+  const Json body = Json::parse(health.body, nullptr, false);
+  EXPECT_EQ(body, (Json{{"status", "ok"}})) << health.body;
+  EXPECT_EQ(http_get(port(), "/nope").status, 404);
+  EXPECT_EQ(http_get(port(), "/").status, 404);
+  EXPECT_EQ(upgrade_status(port(), "user=alice", "/v2/ws"), 404);
+  EXPECT_EQ(http_get(port(), "/v1/ws?user=alice").status, 426);
+}
+
+TEST_F(AuthTest, DevModeRequiresAValidUser) {
+  start_server();
+  EXPECT_EQ(upgrade_status(port(), ""), 401);
+  EXPECT_EQ(upgrade_status(port(), "device=phone"), 401);
+  EXPECT_EQ(upgrade_status(port(), "user=bad!id"), 400);
+  EXPECT_EQ(upgrade_status(port(), "user=" + std::string(129, 'u')), 400);
+  EXPECT_EQ(upgrade_status(port(), "user=alice&device=bad!device"), 400);
+  EXPECT_EQ(upgrade_status(port(), "user=" + std::string(128, 'u')), 101);
+  EXPECT_EQ(upgrade_status(port(), "user=a.b_c~d@e+f-g&device=x.y"), 101);
+}
+
+TEST_F(AuthTest, ValidJwtIsAccepted) {
+  start_server(jwt_config());
+  WsTestClient client;
+  const ConnectResult result =
+      client.connect(port(), "token=" + make_token(kSecret, "alice", 300) + "&device=d1");
+  ASSERT_TRUE(result.ok) << result.http_status << " " << result.error;
+  const Json welcome = client.expect_type("welcome");
+  EXPECT_EQ(welcome.value("userId", ""), "alice");
+  EXPECT_EQ(welcome.value("deviceId", ""), "d1");
+}
+
+TEST_F(AuthTest, JwtSubjectIsTheUserNotTheQuery) {
+  start_server(jwt_config());
+  WsTestClient client;
+  ASSERT_TRUE(client.connect(port(), "user=mallory&token=" + make_token(kSecret, "alice", 300)).ok);
+  EXPECT_EQ(client.expect_type("welcome").value("userId", ""), "alice");
+}
+
+TEST_F(AuthTest, BadJwtsAreRefused) {
+  start_server(jwt_config());
+  EXPECT_EQ(upgrade_status(port(), ""), 401);
+  EXPECT_EQ(upgrade_status(port(), "user=alice"), 401);
+  EXPECT_EQ(upgrade_status(port(), "token=" + make_token(kSecret, "alice", -120)), 401);
+  EXPECT_EQ(upgrade_status(
+                port(), "token=" + make_token("some-other-secret-0123456789abcdef", "alice", 300)),
+            401);
+  EXPECT_EQ(upgrade_status(port(), "token=" + make_token(kSecret, "alice", 300, false)), 401);
+  EXPECT_EQ(
+      upgrade_status(port(), "token=" + make_token(kSecret, "alice", 300, true, JWT_ALG_NONE)),
+      401);
+  EXPECT_EQ(
+      upgrade_status(port(), "token=" + make_token(kSecret, "alice", 300, true, JWT_ALG_HS512)),
+      401);
+  EXPECT_EQ(upgrade_status(port(), "token=not.a.jwt"), 401);
+  EXPECT_EQ(upgrade_status(port(), "token="), 401);
+}
+
+TEST_F(AuthTest, FullServerRefusesWith503) {
+  server::Config config = test_config();
+  config.max_connections = 1;
+  start_server(config);
+  auto first = connect("alice", "a1");
+  EXPECT_EQ(upgrade_status(port(), "user=bob"), 503);
+  first->close();
+  // The slot frees once the server has seen the close; allow it a moment.
+  const auto deadline = std::chrono::steady_clock::now() + kDefaultTimeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = upgrade_status(port(), "user=bob");
+    if (status == 101) break;
+    std::this_thread::sleep_for(Millis{20});
+  }
+  EXPECT_EQ(status, 101);
+}
+
+}  // namespace
+}  // namespace switchboard::testing

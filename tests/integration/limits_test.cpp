@@ -1,0 +1,83 @@
+// Size and back-pressure limits: the largest legal frame passes, a bigger one closes with
+// 1009, and a peer that stops reading is cut off with 4008 instead of growing our memory.
+#include <chrono>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/test_server.hpp"
+
+namespace switchboard::testing {
+namespace {
+
+using LimitsTest = IntegrationTest;
+using Clock = std::chrono::steady_clock;
+
+// A signal command whose frame is close to, but under, the 64 KiB frame limit.
+Json big_signal(const std::string& call_id, std::size_t payload_bytes) {
+  return command("signal",
+                 {{"callId", call_id}, {"data", {{"blob", std::string(payload_bytes, 's')}}}});
+}
+
+TEST_F(LimitsTest, SignalNearTheFrameLimitIsDelivered) {
+  start_server();
+  auto alice = connect("alice", "a1");
+  auto bob = connect("bob", "b1");
+  const std::string call_id = establish_call(*alice, *bob, "bob");
+  const Json signal = big_signal(call_id, 60 * 1024);
+  ASSERT_LT(signal.dump().size(), 64U * 1024U);
+  ASSERT_TRUE(alice->send_json(signal));
+  const Json received = bob->expect_type("signal");
+  EXPECT_EQ(received.value("data", Json()), signal["data"]);
+}
+
+TEST_F(LimitsTest, OversizeFrameClosesWith1009) {
+  start_server();
+  auto alice = connect("alice", "a1");
+  // The write may or may not complete before the server closes; the close code is what counts.
+  static_cast<void>(alice->send_text(std::string(70 * 1024, ' ')));
+  const CloseResult closed = alice->wait_close();
+  ASSERT_TRUE(closed.closed) << "connection still open";
+  ASSERT_TRUE(closed.code.has_value()) << closed.error;
+  EXPECT_EQ(*closed.code, 1009);
+}
+
+TEST_F(LimitsTest, SlowConsumerIsClosedWith4008) {
+  start_server();
+  auto alice = connect("alice", "a1");
+  // bob reads nothing while alice floods; a small receive window makes the server's queue,
+  // not the kernel buffers, absorb the backlog.
+  WsTestClient bob;
+  bob.set_receive_buffer(4096);
+  ASSERT_TRUE(bob.connect(port(), "user=bob&device=b1").ok);
+  bob.expect_type("welcome");
+  const std::string call_id = establish_call(*alice, bob, "bob");
+
+  const Json signal = big_signal(call_id, 60 * 1024);
+  const std::string frame = signal.dump();
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  bool call_ended = false;
+  int sent = 0;
+  for (; sent < 1'000 && Clock::now() < deadline && !call_ended; ++sent) {
+    if (!alice->send_text(frame)) break;
+    // Once bob is cut off the call ends; alice hears `ended` and stops flooding.
+    while (auto message = alice->recv(Millis{1})) {
+      if (message->value("type", "") == "ended") {
+        call_ended = true;
+        EXPECT_EQ(message->value("reason", ""), "connection_lost") << message->dump();
+      }
+    }
+  }
+  EXPECT_TRUE(call_ended) << "no `ended` after " << sent << " signals of 60 KiB";
+
+  const CloseResult closed = bob.wait_close(Millis{5'000});
+  ASSERT_TRUE(closed.closed) << "bob still open after draining " << closed.drained;
+  ASSERT_TRUE(closed.code.has_value())
+      << "no close frame: " << closed.error << " after " << closed.drained << " messages";
+  EXPECT_EQ(*closed.code, 4008);
+  // The server stopped queueing at its limit: bob cannot have received the whole flood.
+  EXPECT_LT(closed.drained, static_cast<std::size_t>(sent));
+}
+
+}  // namespace
+}  // namespace switchboard::testing

@@ -1,0 +1,345 @@
+#include "tests/integration/ws_test_client.hpp"
+
+#include <deque>
+#include <utility>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace switchboard::testing {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+tcp::endpoint loopback(std::uint16_t port) {
+  return tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), port);
+}
+
+// Runs `ioc` until `done()` holds or the deadline passes; true when done. Returns early once
+// the io_context runs out of work, since nothing could make `done()` true after that.
+template <class Done>
+bool run_until(net::io_context& ioc, Done done, Millis timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!done()) {
+    if (Clock::now() >= deadline) return false;
+    ioc.restart();
+    if (ioc.run_one_until(deadline) == 0 && ioc.stopped() && !done()) {
+      // Out of work: nothing left that could complete.
+      return done();
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+struct WsTestClient::Impl {
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws{ioc};
+  std::optional<int> receive_buffer;
+  bool connected = false;
+  bool read_pending = false;
+  bool read_failed = false;  // the read side is finished: closed, reset or cancelled
+  beast::error_code read_error;
+  beast::flat_buffer read_buffer;
+  std::deque<std::string> inbox;
+  std::string last_error;
+
+  tcp::socket& socket() { return beast::get_lowest_layer(ws).socket(); }
+
+  void start_read() {
+    if (read_pending || read_failed || !connected) return;
+    read_pending = true;
+    ws.async_read(read_buffer, [this](beast::error_code ec, std::size_t) {
+      read_pending = false;
+      if (ec) {
+        read_failed = true;
+        read_error = ec;
+        return;
+      }
+      inbox.push_back(beast::buffers_to_string(read_buffer.data()));
+      read_buffer.consume(read_buffer.size());
+    });
+  }
+
+  // Aborts everything outstanding on the socket and lets the handlers finish.
+  void abort_socket() {
+    beast::error_code ignored;
+    if (socket().is_open()) {
+      socket().shutdown(tcp::socket::shutdown_both, ignored);
+      socket().close(ignored);
+    }
+    run_until(
+        ioc, [this] { return !read_pending; }, Millis{1'000});
+    read_failed = true;
+  }
+
+  bool write(std::string_view bytes, bool binary, Millis timeout) {
+    if (!connected || read_failed) {
+      last_error = "write on a closed connection";
+      return false;
+    }
+    // Keep a read pending while writing: if the server closes mid-write (say, an oversize
+    // frame), its close frame is read before the failed write fails the whole stream.
+    start_read();
+    ws.binary(binary);
+    bool done = false;
+    beast::error_code result;
+    ws.async_write(net::buffer(bytes.data(), bytes.size()),
+                   [&done, &result](beast::error_code ec, std::size_t) {
+                     done = true;
+                     result = ec;
+                   });
+    if (!run_until(
+            ioc, [&done] { return done; }, timeout)) {
+      last_error = "write timed out";
+      abort_socket();
+      run_until(
+          ioc, [&done] { return done; }, Millis{1'000});
+      return false;
+    }
+    ws.binary(false);
+    if (result) {
+      last_error = "write failed: " + result.message();
+      return false;
+    }
+    return true;
+  }
+};
+
+WsTestClient::WsTestClient() : impl_(std::make_unique<Impl>()) {}
+
+WsTestClient::~WsTestClient() {
+  impl_->abort_socket();
+  impl_->ioc.restart();
+  impl_->ioc.poll();
+}
+
+void WsTestClient::set_receive_buffer(int bytes) {
+  impl_->receive_buffer = bytes;
+}
+
+ConnectResult WsTestClient::connect(std::uint16_t port, std::string_view query,
+                                    std::string_view path, Millis timeout) {
+  Impl& s = *impl_;
+  ConnectResult result;
+  const auto deadline = Clock::now() + timeout;
+  auto remaining = [deadline] {
+    return std::chrono::duration_cast<Millis>(deadline - Clock::now());
+  };
+
+  beast::error_code ec;
+  s.socket().open(tcp::v4(), ec);
+  if (!ec && s.receive_buffer) {
+    s.socket().set_option(net::socket_base::receive_buffer_size(*s.receive_buffer), ec);
+  }
+  if (ec) {
+    result.error = "socket setup: " + ec.message();
+    return result;
+  }
+  bool done = false;
+  s.socket().async_connect(loopback(port), [&](beast::error_code e) {
+    done = true;
+    ec = e;
+  });
+  if (!run_until(
+          s.ioc, [&done] { return done; }, remaining())) {
+    s.abort_socket();
+    result.error = "connect timed out";
+    return result;
+  }
+  if (ec) {
+    result.error = "connect: " + ec.message();
+    return result;
+  }
+
+  std::string target(path);
+  if (!query.empty()) target += "?" + std::string(query);
+  websocket::response_type response;
+  done = false;
+  s.ws.async_handshake(response, "127.0.0.1:" + std::to_string(port), target,
+                       [&](beast::error_code e) {
+                         done = true;
+                         ec = e;
+                       });
+  if (!run_until(
+          s.ioc, [&done] { return done; }, remaining())) {
+    s.abort_socket();
+    result.error = "handshake timed out";
+    return result;
+  }
+  result.http_status = static_cast<int>(response.result_int());
+  if (ec) {
+    result.error = "handshake: " + ec.message();
+    s.abort_socket();
+    return result;
+  }
+  s.connected = true;
+  result.ok = true;
+  return result;
+}
+
+bool WsTestClient::send_text(std::string_view text, Millis timeout) {
+  return impl_->write(text, false, timeout);
+}
+
+bool WsTestClient::send_json(const Json& message, Millis timeout) {
+  return send_text(message.dump(), timeout);
+}
+
+bool WsTestClient::send_binary(std::string_view bytes, Millis timeout) {
+  return impl_->write(bytes, true, timeout);
+}
+
+std::optional<std::string> WsTestClient::recv_raw(Millis timeout) {
+  Impl& s = *impl_;
+  if (s.inbox.empty()) {
+    s.start_read();
+    run_until(
+        s.ioc, [&s] { return !s.inbox.empty() || s.read_failed; }, timeout);
+  }
+  if (s.inbox.empty()) return std::nullopt;
+  std::string message = std::move(s.inbox.front());
+  s.inbox.pop_front();
+  return message;
+}
+
+std::optional<Json> WsTestClient::recv(Millis timeout) {
+  auto raw = recv_raw(timeout);
+  if (!raw) return std::nullopt;
+  Json parsed = Json::parse(*raw, nullptr, false);
+  if (parsed.is_discarded()) {
+    ADD_FAILURE() << "server sent a frame that is not JSON: " << *raw;
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+Json WsTestClient::expect_type(std::string_view type, Millis timeout) {
+  auto message = recv(timeout);
+  if (!message) {
+    ADD_FAILURE() << "expected a '" << type << "' message, got nothing within " << timeout.count()
+                  << " ms"
+                  << (impl_->read_failed
+                          ? " (connection closed: " + impl_->read_error.message() + ")"
+                          : std::string());
+    return Json();
+  }
+  if (!message->is_object() || !message->contains("type") || (*message)["type"] != type) {
+    ADD_FAILURE() << "expected a '" << type << "' message, got " << message->dump();
+    return Json();
+  }
+  return *message;
+}
+
+void WsTestClient::expect_silence(Millis window) {
+  if (auto message = recv_raw(window)) {
+    ADD_FAILURE() << "expected no message, got " << *message;
+  }
+}
+
+CloseResult WsTestClient::wait_close(Millis timeout) {
+  Impl& s = *impl_;
+  CloseResult result;
+  const auto deadline = Clock::now() + timeout;
+  while (!s.read_failed) {
+    const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
+    if (left <= Millis{0}) break;
+    s.start_read();
+    run_until(
+        s.ioc, [&s] { return !s.inbox.empty() || s.read_failed; }, left);
+    result.drained += s.inbox.size();
+    s.inbox.clear();
+  }
+  result.drained += s.inbox.size();
+  s.inbox.clear();
+  if (!s.read_failed) return result;
+  result.closed = true;
+  result.error = s.read_error.message();
+  // Beast records a received close frame even when a concurrent write failure is what ended
+  // the stream, so look at the reason, not only at error::closed.
+  if (s.read_error == websocket::error::closed ||
+      s.ws.reason().code != websocket::close_code::none) {
+    result.code = static_cast<std::uint16_t>(s.ws.reason().code);
+    result.reason = std::string(s.ws.reason().reason.c_str());
+  }
+  return result;
+}
+
+void WsTestClient::close(std::uint16_t code, Millis timeout) {
+  Impl& s = *impl_;
+  if (!s.connected || s.read_failed) return;
+  bool done = false;
+  s.ws.async_close(websocket::close_reason(code), [&done](beast::error_code) { done = true; });
+  if (!run_until(
+          s.ioc, [&done] { return done; }, timeout)) {
+    s.last_error = "close timed out";
+  }
+  s.abort_socket();
+}
+
+void WsTestClient::disconnect() {
+  impl_->abort_socket();
+}
+
+bool WsTestClient::is_open() const {
+  return impl_->connected && !impl_->read_failed;
+}
+
+const std::string& WsTestClient::last_error() const {
+  return impl_->last_error;
+}
+
+HttpResult http_get(std::uint16_t port, std::string_view target, Millis timeout) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  http::request<http::empty_body> request{http::verb::get, std::string(target), 11};
+  request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+  request.set(http::field::connection, "close");
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  HttpResult result;
+  bool done = false;
+
+  stream.expires_after(timeout);
+  stream.async_connect(loopback(port), [&](beast::error_code ec) {
+    if (ec) {
+      result.error = "connect: " + ec.message();
+      done = true;
+      return;
+    }
+    http::async_write(stream, request, [&](beast::error_code wec, std::size_t) {
+      if (wec) {
+        result.error = "write: " + wec.message();
+        done = true;
+        return;
+      }
+      http::async_read(stream, buffer, response, [&](beast::error_code rec, std::size_t) {
+        done = true;
+        if (rec) {
+          result.error = "read: " + rec.message();
+          return;
+        }
+        result.status = static_cast<int>(response.result_int());
+        result.body = response.body();
+      });
+    });
+  });
+  if (!run_until(
+          ioc, [&done] { return done; }, timeout + Millis{500})) {
+    result.error = "timed out";
+  }
+  return result;
+}
+
+}  // namespace switchboard::testing

@@ -1,0 +1,97 @@
+// A blocking WebSocket test client and a raw HTTP GET helper for the integration tests.
+// Each client owns its own io_context and drives it only inside its own calls, always with a
+// deadline; use one client from one thread. Beast stays inside ws_test_client.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace switchboard::testing {
+
+using Json = nlohmann::json;
+using Millis = std::chrono::milliseconds;
+
+inline constexpr Millis kDefaultTimeout{3'000};
+inline constexpr Millis kSilenceWindow{250};
+
+// The outcome of an upgrade: ok, or the HTTP status of a refused upgrade (0 when the
+// connection itself failed or timed out; `error` says why).
+struct ConnectResult {
+  bool ok = false;
+  int http_status = 0;
+  std::string error;
+};
+
+// How a connection ended, as seen by wait_close().
+struct CloseResult {
+  bool closed = false;                // false: the deadline passed first
+  std::optional<std::uint16_t> code;  // set when a close frame arrived
+  std::string reason;
+  std::string error;        // the read error that ended the connection
+  std::size_t drained = 0;  // messages discarded while waiting
+};
+
+struct HttpResult {
+  int status = 0;  // 0: the request failed (see error)
+  std::string body;
+  std::string error;
+};
+
+class WsTestClient {
+ public:
+  WsTestClient();
+  ~WsTestClient();
+  WsTestClient(const WsTestClient&) = delete;
+  WsTestClient& operator=(const WsTestClient&) = delete;
+
+  // Shrinks the socket receive buffer (before connect) so a client that stops reading
+  // pushes back on the server sooner.
+  void set_receive_buffer(int bytes);
+
+  ConnectResult connect(std::uint16_t port, std::string_view query,
+                        std::string_view path = "/v1/ws", Millis timeout = kDefaultTimeout);
+
+  // Each returns false (and records why in last_error()) when the write fails or times out.
+  bool send_text(std::string_view text, Millis timeout = kDefaultTimeout);
+  bool send_json(const Json& message, Millis timeout = kDefaultTimeout);
+  bool send_binary(std::string_view bytes, Millis timeout = kDefaultTimeout);
+
+  // The next text frame. nullopt on timeout or when the connection is closed. A read still
+  // pending at the deadline stays pending (cancelling would fail the Beast stream) and
+  // delivers into the next recv().
+  std::optional<std::string> recv_raw(Millis timeout = kDefaultTimeout);
+  // Like recv_raw, parsed; a frame that is not JSON fails the test and yields nullopt.
+  std::optional<Json> recv(Millis timeout = kDefaultTimeout);
+
+  // The next message, which must have this "type"; otherwise the test fails and the result
+  // is a null Json (so field checks that follow fail too, without crashing).
+  Json expect_type(std::string_view type, Millis timeout = kDefaultTimeout);
+  // Fails the test when any message arrives within `window`.
+  void expect_silence(Millis window = kSilenceWindow);
+
+  // Discards messages until the server closes the connection or the deadline passes.
+  CloseResult wait_close(Millis timeout = kDefaultTimeout);
+  // Client-initiated close handshake with `code` (bounded by timeout).
+  void close(std::uint16_t code = 1000, Millis timeout = kDefaultTimeout);
+  // Drops the TCP connection without a close handshake.
+  void disconnect();
+
+  bool is_open() const;
+  const std::string& last_error() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// GET `target` on 127.0.0.1:port with Connection: close; bounded by timeout.
+HttpResult http_get(std::uint16_t port, std::string_view target, Millis timeout = kDefaultTimeout);
+
+}  // namespace switchboard::testing
