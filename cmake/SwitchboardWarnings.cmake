@@ -5,7 +5,7 @@ option(SWITCHBOARD_WERROR "Treat warnings as errors on Switchboard targets" ON)
 function(switchboard_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
-    -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
+    -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual
     -Wimplicit-fallthrough)
   if(SWITCHBOARD_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
