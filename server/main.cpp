@@ -1,4 +1,6 @@
 // switchboard: parse the configuration, set up logging, run the server until SIGINT/SIGTERM.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <exception>
@@ -29,6 +31,15 @@ int print_and_exit(const sb::ExitNow& exit_now) {
   return exit_now.code;
 }
 
+// Every connection is a file descriptor and the soft limit is often 1024; use what the
+// administrator allows (the hard limit) before --max-connections can matter.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("could not raise the open-file limit");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,6 +48,7 @@ int main(int argc, char** argv) {
   if (const auto* exit_now = std::get_if<sb::ExitNow>(&parsed)) return print_and_exit(*exit_now);
   const auto& config = std::get<sb::Config>(parsed);
   sb::setup_logging(config);
+  raise_open_file_limit();
 
   try {
     sb::Server server(config);

@@ -83,8 +83,7 @@ TEST(EngineFlow, FullCallAnswerSignalHangup) {
   EngineHarness h;
   auto alice = h.connect("alice", "a");
   auto bob = h.connect("bob", "b");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
+  auto id = h.ring(alice, "bob", {bob});
   h.send(bob, AnswerCommand{id, {{"sdp", "answer"}}});
   h.next_ack(bob);
   auto answer = h.next_event<AnswerEvent>(alice);
@@ -139,8 +138,7 @@ TEST(EngineFlow, RejectBusyTellsTheCallerBusy) {
   EngineHarness h;
   auto alice = h.connect("alice");
   auto bob = h.connect("bob");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
+  auto id = h.ring(alice, "bob", {bob});
   h.send(bob, RejectCommand{id, RejectReason::busy});
   h.next_ack(bob);
   h.next_ended(alice, EndReason::busy);
@@ -170,8 +168,7 @@ TEST(EngineFlow, CalleeHangupBeforeAnswerDeclines) {
   EngineHarness h;
   auto alice = h.connect("alice");
   auto bob = h.connect("bob");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
+  auto id = h.ring(alice, "bob", {bob});
   h.send(bob, HangupCommand{id, std::nullopt});
   h.next_ack(bob);
   h.next_ended(alice, EndReason::declined);
@@ -183,11 +180,8 @@ TEST(EngineFlow, CallerHangupAfterAnswerCompletes) {
   EngineHarness h;
   auto alice = h.connect("alice");
   auto bob = h.connect("bob");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
-  h.send(bob, AnswerCommand{id, {}});
-  h.next_ack(bob);
-  h.next_event<AnswerEvent>(alice);
+  auto id = h.ring(alice, "bob", {bob});
+  h.answer(bob, alice, id);
   h.advance(Millis(1500));
   h.send(alice, HangupCommand{id, std::nullopt});
   h.next_ack(alice);
@@ -204,11 +198,8 @@ TEST(EngineFlow, BusyWhenCalleeIsInAnActiveCall) {
   auto alice = h.connect("alice");
   auto bob = h.connect("bob");
   auto carol = h.connect("carol");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
-  h.send(bob, AnswerCommand{id, {}});
-  h.next_ack(bob);
-  h.next_event<AnswerEvent>(alice);
+  auto id = h.ring(alice, "bob", {bob});
+  h.answer(bob, alice, id);
 
   // Carol calls bob (busy as callee) and alice (busy as caller): ack with the id, then ended.
   for (const char* target : {"bob", "alice"}) {
@@ -228,11 +219,8 @@ TEST(EngineFlow, CallerInActiveCallCannotPlaceAnother) {
   auto alice = h.connect("alice");
   auto bob = h.connect("bob");
   h.connect("carol");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
-  h.send(bob, AnswerCommand{id, {}});
-  h.next_ack(bob);
-  h.next_event<AnswerEvent>(alice);
+  auto id = h.ring(alice, "bob", {bob});
+  h.answer(bob, alice, id);
   h.send(alice, CallCommand{"carol", Media::audio, std::nullopt, std::nullopt, std::nullopt, {}});
   h.next_error(alice, ErrorCode::invalid_state);
   h.send(bob, CallCommand{"carol", Media::audio, std::nullopt, std::nullopt, std::nullopt, {}});

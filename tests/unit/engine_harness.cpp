@@ -109,6 +109,20 @@ std::string EngineHarness::place_call(ConnId caller, const std::string& to, Call
   return next_ack(caller).call_id.value_or("");
 }
 
+std::string EngineHarness::ring(ConnId caller, const std::string& to,
+                                std::initializer_list<ConnId> devices) {
+  std::string id = place_call(caller, to);
+  for (ConnId device : devices)
+    EXPECT_EQ(next_event<CallEvent>(device).call_id, id);
+  return id;
+}
+
+void EngineHarness::answer(ConnId device, ConnId caller, const std::string& call_id) {
+  send(device, AnswerCommand{call_id, {}});
+  next_ack(device);
+  EXPECT_EQ(next_event<AnswerEvent>(caller).call_id, call_id);
+}
+
 std::optional<CloseCode> EngineHarness::closed_with(ConnId conn) const {
   auto it = closed_.find(conn);
   if (it == closed_.end()) return std::nullopt;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,10 @@ class EngineHarness {
 
   // Places a call from `caller` to user `to` and returns its id (consumes the ack).
   std::string place_call(ConnId caller, const std::string& to, CallCommand extra = {});
+  // place_call(), then consumes the `call` event on each of the callee's `devices`.
+  std::string ring(ConnId caller, const std::string& to, std::initializer_list<ConnId> devices);
+  // `device` answers: consumes its ack and the caller's `answer` event.
+  void answer(ConnId device, ConnId caller, const std::string& call_id);
 
   Engine& engine() { return engine_; }
   TimePoint now() const { return now_; }

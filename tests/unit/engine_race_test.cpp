@@ -75,9 +75,7 @@ TEST(EngineRace, AnswerOneMillisecondBeforeTheTimeoutWins) {
   TwoDeviceCall t(config);
   auto& h = t.h;
   h.advance(Millis(4'999));
-  h.send(t.b1, AnswerCommand{t.id, {}});
-  h.next_ack(t.b1);
-  h.next_event<AnswerEvent>(t.alice);
+  h.answer(t.b1, t.alice, t.id);
   h.next_ended(t.b2, EndReason::answered_elsewhere);
   h.advance(Millis(10'000));
   h.expect_all_quiet();  // the ring timer died with the answer
@@ -111,9 +109,7 @@ TEST(EngineRace, AnswerWhileAnotherDeviceRejects) {
 TEST(EngineRace, BothPartiesHangUpInTheSameTick) {
   TwoDeviceCall t;
   auto& h = t.h;
-  h.send(t.b1, AnswerCommand{t.id, {}});
-  h.next_ack(t.b1);
-  h.next_event<AnswerEvent>(t.alice);
+  h.answer(t.b1, t.alice, t.id);
   h.next_ended(t.b2, EndReason::answered_elsewhere);
   h.send(t.alice, HangupCommand{t.id, std::nullopt});
   h.send(t.b1, HangupCommand{t.id, std::nullopt});
@@ -136,9 +132,7 @@ TEST(EngineRace, CallerDisconnectWhileRingingCancels) {
 TEST(EngineRace, CallerDisconnectWhileActiveLosesTheConnection) {
   TwoDeviceCall t;
   auto& h = t.h;
-  h.send(t.b1, AnswerCommand{t.id, {}});
-  h.next_ack(t.b1);
-  h.next_event<AnswerEvent>(t.alice);
+  h.answer(t.b1, t.alice, t.id);
   h.next_ended(t.b2, EndReason::answered_elsewhere);
   h.disconnect(t.alice);
   h.next_ended(t.b1, EndReason::connection_lost);
@@ -153,9 +147,7 @@ TEST(EngineRace, CallerDisconnectWhileActiveLosesTheConnection) {
 TEST(EngineRace, AnsweringDeviceDisconnectLosesTheConnection) {
   TwoDeviceCall t;
   auto& h = t.h;
-  h.send(t.b1, AnswerCommand{t.id, {}});
-  h.next_ack(t.b1);
-  h.next_event<AnswerEvent>(t.alice);
+  h.answer(t.b1, t.alice, t.id);
   h.next_ended(t.b2, EndReason::answered_elsewhere);
   h.disconnect(t.b1);
   auto ended = h.next_ended(t.alice, EndReason::connection_lost);
@@ -169,9 +161,7 @@ TEST(EngineRace, RingingDeviceDisconnectOnlyStopsRingingThere) {
   auto& h = t.h;
   h.disconnect(t.b1);
   h.expect_all_quiet();
-  h.send(t.b2, AnswerCommand{t.id, {}});
-  h.next_ack(t.b2);
-  h.next_event<AnswerEvent>(t.alice);
+  h.answer(t.b2, t.alice, t.id);
   h.expect_all_quiet();
 }
 
@@ -185,9 +175,7 @@ TEST(EngineRace, LastRingingDeviceGoneStillRingsUntilTimeout) {
   h.expect_all_quiet();
   // A device that comes back can still answer the call it heard about elsewhere (push).
   auto b3 = h.connect("bob", "3");
-  h.send(b3, AnswerCommand{t.id, {}});
-  h.next_ack(b3);
-  h.next_event<AnswerEvent>(t.alice);
+  h.answer(b3, t.alice, t.id);
   h.expect_all_quiet();
 }
 

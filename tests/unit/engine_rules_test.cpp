@@ -40,8 +40,7 @@ TEST(EngineRules, NonPartiesAreForbiddenAndChangeNothing) {
   auto alice = h.connect("alice");
   auto bob = h.connect("bob");
   auto mallory = h.connect("mallory");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
+  auto id = h.ring(alice, "bob", {bob});
   for (CommandBody body :
        {CommandBody{RingingCommand{id}}, CommandBody{AnswerCommand{id, {}}},
         CommandBody{RejectCommand{id, RejectReason::declined}},
@@ -60,8 +59,7 @@ TEST(EngineRules, RolesAreEnforced) {
   auto alice = h.connect("alice", "a1");
   auto alice_tablet = h.connect("alice", "a2");
   auto bob = h.connect("bob");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
+  auto id = h.ring(alice, "bob", {bob});
   h.send(alice, RingingCommand{id});
   h.next_error(alice, ErrorCode::forbidden);
   h.send(alice, AnswerCommand{id, {}});
@@ -82,8 +80,7 @@ TEST(EngineRules, LateCommandsOnEndedCallsGetPreciseErrorsThenNotFound) {
   EngineHarness h(config);
   auto alice = h.connect("alice");
   auto bob = h.connect("bob");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
+  auto id = h.ring(alice, "bob", {bob});
   h.send(bob, RejectCommand{id, RejectReason::declined});
   h.next_ack(bob);
   h.next_ended(alice, EndReason::declined);
@@ -112,11 +109,8 @@ TEST(EngineRules, AnswerAfterACompletedCallIsAlreadyAnswered) {
   EngineHarness h;
   auto alice = h.connect("alice");
   auto bob = h.connect("bob");
-  auto id = h.place_call(alice, "bob");
-  h.next_event<CallEvent>(bob);
-  h.send(bob, AnswerCommand{id, {}});
-  h.next_ack(bob);
-  h.next_event<AnswerEvent>(alice);
+  auto id = h.ring(alice, "bob", {bob});
+  h.answer(bob, alice, id);
   h.send(bob, RejectCommand{id, RejectReason::declined});
   h.next_error(bob, ErrorCode::invalid_state);
   h.send(bob, RingingCommand{id});
@@ -151,9 +145,7 @@ TEST(EngineRules, SignalsFollowTheCallLegsOnly) {
   h.expect_all_quiet();
 
   // After b1 answers: only alice <-> b1.
-  h.send(b1, AnswerCommand{id, {}});
-  h.next_ack(b1);
-  h.next_event<AnswerEvent>(alice);
+  h.answer(b1, alice, id);
   h.next_ended(b2, EndReason::answered_elsewhere);
   h.send(alice, SignalCommand{id, {{"x", 1}}});
   h.next_ack(alice);
@@ -193,9 +185,7 @@ TEST(EngineRules, AnsweringWhileInAnotherActiveCallIsRefused) {
   auto second = h.place_call(carol, "bob");
   h.next_event<CallEvent>(bob);
   h.next_event<CallEvent>(bob);
-  h.send(bob, AnswerCommand{first, {}});
-  h.next_ack(bob);
-  h.next_event<AnswerEvent>(alice);
+  h.answer(bob, alice, first);
   h.send(bob, AnswerCommand{second, {}});
   h.next_error(bob, ErrorCode::invalid_state);
   h.send(bob, RejectCommand{second, RejectReason::busy});
