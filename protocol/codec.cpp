@@ -96,12 +96,31 @@ Error bad_message(std::optional<std::string> id, std::string message) {
 
 // ---- encoding ----------------------------------------------------------------------------
 
+// Optional fields are omitted when absent: a ringing call has no answeredAt, and a callee's
+// call that still rings has no device yet.
+std::string encode_snapshot(const CallSnapshot& c) {
+  return ObjectWriter()
+      .string("callId", c.call_id)
+      .string("state", to_string(c.state))
+      .string("role", to_string(c.role))
+      .string("peer", c.peer)
+      .string("media", to_string(c.media))
+      .string("roomName", c.room_name)
+      .optional_integer("expiresAt", c.expires_at)
+      .optional_integer("answeredAt", c.answered_at)
+      .optional_string("deviceId", c.device_id)
+      .finish();
+}
+
 std::string encode(const WelcomeEvent& e) {
   return ObjectWriter("welcome")
       .string("userId", e.user_id)
       .string("deviceId", e.device_id)
       .string("sessionId", e.session_id)
       .integer("heartbeatMs", e.heartbeat_ms)
+      .boolean("resumed", e.resumed)
+      .integer("resumeWindowMs", e.resume_window_ms)
+      .array("calls", e.calls, encode_snapshot)
       .finish();
 }
 
@@ -137,6 +156,14 @@ std::string encode(const SignalEvent& e) {
       .string("from", e.from)
       .string("fromDevice", e.from_device)
       .data("data", e.data)
+      .finish();
+}
+
+std::string encode(const PeerEvent& e) {
+  return ObjectWriter("peer")
+      .string("callId", e.call_id)
+      .string("userId", e.user_id)
+      .string("state", to_string(e.state))
       .finish();
 }
 

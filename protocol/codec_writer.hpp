@@ -19,15 +19,14 @@ inline void append_json(std::string& out, const Json& value) {
   out += value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-// Builds one JSON object with keys in the order they are added, "type" first. Keys are our
-// own ASCII literals, so they need no escaping.
+// Builds one JSON object with keys in the order they are added ("type" first for messages).
+// Keys are our own ASCII literals, so they need no escaping.
 class ObjectWriter {
  public:
-  explicit ObjectWriter(std::string_view type) {
-    out_ = "{\"type\":\"";
-    out_ += type;
-    out_ += '"';
-  }
+  // A nested object (an array element): no "type" key.
+  ObjectWriter() : out_("{") {}
+
+  explicit ObjectWriter(std::string_view type) : out_("{") { string("type", type); }
 
   ObjectWriter& string(std::string_view key, std::string_view value) {
     append_key(key);
@@ -43,6 +42,34 @@ class ObjectWriter {
   ObjectWriter& integer(std::string_view key, std::int64_t value) {
     append_key(key);
     out_ += std::to_string(value);
+    return *this;
+  }
+
+  ObjectWriter& optional_integer(std::string_view key, const std::optional<std::int64_t>& value) {
+    if (value) integer(key, *value);
+    return *this;
+  }
+
+  ObjectWriter& boolean(std::string_view key, bool value) {
+    append_key(key);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+
+  // A JSON array whose elements are `encode(item)` for each item, in order. `encode` must
+  // return one complete JSON value built by this codec (e.g. a finished nested ObjectWriter),
+  // which is appended as is: that is what keeps the frame valid JSON.
+  template <typename Range, typename Encode>
+  ObjectWriter& array(std::string_view key, const Range& items, Encode encode) {
+    append_key(key);
+    out_ += '[';
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) out_ += ',';
+      first = false;
+      out_ += encode(item);
+    }
+    out_ += ']';
     return *this;
   }
 
@@ -65,7 +92,9 @@ class ObjectWriter {
 
  private:
   void append_key(std::string_view key) {
-    out_ += ",\"";
+    // Every value ends in something other than '{', so this means "no key yet".
+    if (out_.back() != '{') out_ += ',';
+    out_ += '"';
     out_ += key;
     out_ += "\":";
   }

@@ -1,5 +1,5 @@
-// Engine lifecycle: connections, event delivery, how calls end, and timers.
-// Command handling lives in engine_commands.cpp.
+// Engine core: the public entry points, event delivery through session buffers, how calls
+// end, and timers. Sessions live in engine_sessions.cpp, commands in engine_commands.cpp.
 #include "protocol/engine.hpp"
 
 #include <algorithm>
@@ -7,18 +7,6 @@
 #include "protocol/engine_state.hpp"
 
 namespace switchboard {
-
-std::string_view to_string(CallState s) {
-  switch (s) {
-    case CallState::ringing:
-      return "ringing";
-    case CallState::active:
-      return "active";
-    case CallState::ended:
-      return "ended";
-  }
-  return "unknown";
-}
 
 Engine::Engine(EngineConfig config, IdGenerator& ids)
     : state_(std::make_unique<State>(config, ids)) {}
@@ -37,7 +25,7 @@ Actions Engine::handle(Input input, TimePoint now) {
         if constexpr (std::is_same_v<T, ConnectionOpened>) {
           s.open(in);
         } else if constexpr (std::is_same_v<T, ConnectionClosed>) {
-          s.close(in.conn);
+          s.close(in.conn, in.clean);
         } else {
           s.command(in.conn, in.command);
         }
@@ -55,7 +43,28 @@ Actions Engine::handle_timeout(TimePoint now) {
 
 std::optional<TimePoint> Engine::next_deadline() const {
   if (state_->deadlines.empty()) return std::nullopt;
-  return state_->deadlines.begin()->first;
+  return std::get<0>(*state_->deadlines.begin());
+}
+
+Engine::Stats Engine::stats() const {
+  Stats st;
+  st.connections = state_->conns.size();
+  st.sessions = state_->sessions.size();
+  st.detached_sessions = st.sessions - st.connections;
+  for (const auto& [id, call] : state_->calls) {
+    switch (call.state) {
+      case CallState::ringing:
+        ++st.ringing_calls;
+        break;
+      case CallState::active:
+        ++st.active_calls;
+        break;
+      case CallState::ended:
+        ++st.ended_calls;
+        break;
+    }
+  }
+  return st;
 }
 
 std::size_t Engine::connection_count() const {
@@ -65,66 +74,30 @@ std::size_t Engine::call_count() const {
   return state_->calls.size();
 }
 
-// ---- connections ---------------------------------------------------------------------------
-
-void Engine::State::open(const ConnectionOpened& in) {
-  if (conns.contains(in.conn)) return;  // a driver bug; ignoring keeps the model consistent
-  std::string device = in.device_id.empty() ? ids.next_id() : in.device_id;
-
-  // Same user and device again: the newer connection wins (the old socket is usually a
-  // half-dead one the phone left behind when it switched networks).
-  auto& user_devices = devices[in.user_id];
-  if (auto it = user_devices.find(device); it != user_devices.end()) {
-    const ConnId old = it->second;
-    out.emplace_back(Close{old, CloseCode::replaced, "replaced by a newer connection"});
-    close(old);
-  }
-
-  conns.emplace(in.conn, Connection{in.user_id, device, 1, {}});
-  devices[in.user_id][device] = in.conn;
-  deliver(WelcomeEvent{in.user_id, device, ids.next_id(), config.heartbeat_ms}, {in.conn});
-}
-
-void Engine::State::close(ConnId conn) {
-  auto it = conns.find(conn);
-  if (it == conns.end()) return;
-  Connection gone = std::move(it->second);
-  conns.erase(it);
-  if (auto d = devices.find(gone.user); d != devices.end()) {
-    d->second.erase(gone.device);
-    if (d->second.empty()) devices.erase(d);
-  }
-
-  for (const std::string& call_id : gone.calls) {
-    auto c = calls.find(call_id);
-    if (c == calls.end() || c->second.state == CallState::ended) continue;
-    Call& call = c->second;
-    if (call.caller_conn == conn) {
-      // The caller vanished: a ringing call is abandoned, an active one lost.
-      call.caller_conn = 0;
-      end_call(call,
-               {call.state == CallState::ringing ? EndReason::canceled : EndReason::connection_lost,
-                std::nullopt, call.caller, std::nullopt, 0});
-    } else if (call.answered_conn == conn) {
-      call.answered_conn = 0;
-      end_call(call, {EndReason::connection_lost, std::nullopt, call.callee, std::nullopt, 0});
-    } else {
-      // One callee device stopped ringing; the others (and later devices) still can answer.
-      call.ringing.erase(conn);
-    }
-  }
-}
-
 // ---- output --------------------------------------------------------------------------------
 
-void Engine::State::deliver(const Event& event, const std::vector<ConnId>& to) {
-  Deliver d{std::make_shared<const Event>(event), {}};
-  d.to.reserve(to.size());
-  for (ConnId id : to) {
-    auto it = conns.find(id);
-    if (it != conns.end()) d.to.push_back({id, it->second.next_seq++});
+// Every event goes through the recipient session's replay buffer, connected or not: frames
+// in flight die with a dropped socket, and the buffer is what a resume replays.
+void Engine::State::deliver(const Event& event, const std::vector<SessionId>& to) {
+  auto shared = std::make_shared<const Event>(event);
+  Deliver d{shared, {}};
+  for (const SessionId& id : to) {
+    Session* s = find_session(id);
+    if (s == nullptr) continue;
+    const Seq seq = ++s->last_seq;
+    s->buffer.push_back({seq, shared, now});
+    while (!s->buffer.empty() && (s->buffer.size() > config.resume_buffer ||
+                                  s->buffer.front().at + config.resume_window < now)) {
+      s->buffer.pop_front();
+    }
+    if (s->conn != 0) d.to.push_back({s->conn, seq});
   }
   if (!d.to.empty()) out.emplace_back(std::move(d));
+}
+
+// Outside the session's sequence of buffered events: `welcome` and replays.
+void Engine::State::send_direct(const Event& event, ConnId conn, Seq seq) {
+  out.emplace_back(Deliver{std::make_shared<const Event>(event), {{conn, seq}}});
 }
 
 void Engine::State::reply(ConnId conn, Response response) {
@@ -146,12 +119,29 @@ void Engine::State::state_changed(const Call& call, std::optional<std::string> b
   out.emplace_back(std::move(change));
 }
 
-void Engine::State::hold(ConnId conn, const std::string& call_id) {
-  if (auto it = conns.find(conn); it != conns.end()) it->second.calls.insert(call_id);
+void Engine::State::hold(const SessionId& s, const std::string& call_id) {
+  if (Session* session = find_session(s)) session->calls.insert(call_id);
 }
 
-void Engine::State::release(ConnId conn, const std::string& call_id) {
-  if (auto it = conns.find(conn); it != conns.end()) it->second.calls.erase(call_id);
+void Engine::State::release(const SessionId& s, const std::string& call_id) {
+  if (Session* session = find_session(s)) session->calls.erase(call_id);
+}
+
+std::optional<TimePoint> Engine::State::detached_since(const SessionId& s) const {
+  auto it = sessions.find(s);
+  if (it == sessions.end()) return std::nullopt;
+  return it->second.detached_at;
+}
+
+CallEvent Engine::State::call_event(const Call& call) const {
+  return CallEvent{call.id,
+                   call.caller,
+                   call.callee,
+                   call.media,
+                   call.room_name,
+                   call.data,
+                   to_epoch_ms(call.expires_at),
+                   std::max<std::int64_t>(0, (call.expires_at - now).count())};
 }
 
 // ---- endings -------------------------------------------------------------------------------
@@ -162,21 +152,27 @@ void Engine::State::end_call(Call& call, const EndSpec& spec) {
     active_call_of.erase(call.caller);
     active_call_of.erase(call.callee);
   }
+  for (const std::string& user : {call.caller, call.callee}) {
+    if (auto it = live_calls_of.find(user); it != live_calls_of.end()) {
+      it->second.erase(call.id);
+      if (it->second.empty()) live_calls_of.erase(it);
+    }
+  }
 
   // Group recipients by the reason they see, so each distinct event is built once.
-  std::vector<ConnId> main_view;
-  std::vector<ConnId> ringing_view;
-  auto add = [&main_view](ConnId c) {
-    if (c != 0 && std::find(main_view.begin(), main_view.end(), c) == main_view.end()) {
-      main_view.push_back(c);
+  std::vector<SessionId> main_view;
+  std::vector<SessionId> ringing_view;
+  auto add = [&main_view](const SessionId& s) {
+    if (!s.empty() && std::find(main_view.begin(), main_view.end(), s) == main_view.end()) {
+      main_view.push_back(s);
     }
   };
-  add(call.caller_conn);
-  add(call.answered_conn);
+  add(call.caller_session);
+  add(call.answered_session);
   add(spec.actor);
-  for (ConnId c : call.ringing) {
-    if (std::find(main_view.begin(), main_view.end(), c) != main_view.end()) continue;
-    (spec.ringing_reason ? ringing_view : main_view).push_back(c);
+  for (const SessionId& s : call.ringing) {
+    if (std::find(main_view.begin(), main_view.end(), s) != main_view.end()) continue;
+    (spec.ringing_reason ? ringing_view : main_view).push_back(s);
   }
 
   EndedEvent ended{call.id, spec.reason, spec.by, std::nullopt, spec.message};
@@ -187,38 +183,99 @@ void Engine::State::end_call(Call& call, const EndSpec& spec) {
     deliver(ended, ringing_view);
   }
 
-  for (ConnId c : main_view)
-    release(c, call.id);
-  for (ConnId c : ringing_view)
-    release(c, call.id);
+  for (const SessionId& s : main_view)
+    release(s, call.id);
+  for (const SessionId& s : ringing_view)
+    release(s, call.id);
   call.ringing.clear();
   call.state = CallState::ended;
+  call.ended_at = now;
   call.end_reason = spec.reason;
-  // Keep the ended call a while so late commands get a precise error, not not_found.
-  set_deadline(call, now + config.ended_retention);
+  refresh_deadline(call);  // kept a while so late commands get a precise error
   state_changed(call, spec.by);
 }
 
 // ---- timers --------------------------------------------------------------------------------
 
-void Engine::State::set_deadline(Call& call, std::optional<TimePoint> when) {
-  if (call.deadline) deadlines.erase({*call.deadline, call.id});
-  call.deadline = when;
-  if (when) deadlines.emplace(*when, call.id);
+void Engine::State::schedule(std::optional<TimePoint>& slot, std::optional<TimePoint> when,
+                             TimerKind kind, const std::string& id) {
+  if (slot == when) return;
+  if (slot) deadlines.erase({*slot, kind, id});
+  slot = when;
+  if (when) deadlines.emplace(*when, kind, id);
+}
+
+// A call's one deadline is derived from its state, so no transition can leave a stale timer:
+// ringing -> the ring timeout or a dropped caller's grace; active -> a dropped party's grace;
+// ended -> the end of its retention.
+void Engine::State::refresh_deadline(Call& call) {
+  std::optional<TimePoint> when;
+  auto consider = [&when](std::optional<TimePoint> t) {
+    if (t && (!when || *t < *when)) when = t;
+  };
+  switch (call.state) {
+    case CallState::ringing:
+      consider(call.expires_at);
+      if (auto since = detached_since(call.caller_session)) consider(*since + config.caller_grace);
+      break;
+    case CallState::active:
+      for (const SessionId& s : {call.caller_session, call.answered_session}) {
+        if (auto since = detached_since(s)) consider(*since + config.reconnect_grace);
+      }
+      break;
+    case CallState::ended:
+      consider(*call.ended_at + config.ended_retention);
+      break;
+  }
+  schedule(call.deadline, when, TimerKind::call, call.id);
+}
+
+void Engine::State::call_due(Call& call) {
+  auto overdue = [this](const SessionId& s, Millis grace) {
+    auto since = detached_since(s);
+    return since && *since + grace <= now;
+  };
+  switch (call.state) {
+    case CallState::ringing:
+      if (overdue(call.caller_session, config.caller_grace)) {
+        end_call(call, {EndReason::canceled, std::nullopt, call.caller, std::nullopt, {}});
+      } else if (call.expires_at <= now) {
+        end_call(call, {EndReason::no_answer, std::nullopt, std::nullopt, std::nullopt, {}});
+      }
+      break;
+    case CallState::active:
+      if (overdue(call.caller_session, config.reconnect_grace)) {
+        end_call(call, {EndReason::connection_lost, std::nullopt, call.caller, std::nullopt, {}});
+      } else if (overdue(call.answered_session, config.reconnect_grace)) {
+        end_call(call, {EndReason::connection_lost, std::nullopt, call.callee, std::nullopt, {}});
+      }
+      break;
+    case CallState::ended:
+      if (*call.ended_at + config.ended_retention <= now) {
+        const std::string id = call.id;  // erase() must not see a key that dies with it
+        schedule(call.deadline, std::nullopt, TimerKind::call, id);
+        calls.erase(id);
+        return;
+      }
+      break;
+  }
+  refresh_deadline(call);
 }
 
 void Engine::State::fire_due() {
-  while (!deadlines.empty() && deadlines.begin()->first <= now) {
-    const std::string id = deadlines.begin()->second;
+  while (!deadlines.empty() && std::get<0>(*deadlines.begin()) <= now) {
+    const auto [when, kind, id] = *deadlines.begin();
     deadlines.erase(deadlines.begin());
-    auto it = calls.find(id);
-    if (it == calls.end()) continue;
-    Call& call = it->second;
-    call.deadline.reset();
-    if (call.state == CallState::ringing) {
-      end_call(call, {EndReason::no_answer, std::nullopt, std::nullopt, std::nullopt, 0});
-    } else if (call.state == CallState::ended) {
-      calls.erase(it);
+    if (kind == TimerKind::call) {
+      auto it = calls.find(id);
+      if (it == calls.end()) continue;
+      it->second.deadline.reset();
+      call_due(it->second);
+    } else {
+      Session* s = find_session(id);
+      if (s == nullptr) continue;
+      s->deadline.reset();
+      end_session(id);  // its resume window has passed
     }
   }
 }

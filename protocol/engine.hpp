@@ -20,21 +20,38 @@
 namespace switchboard {
 
 struct EngineConfig {
-  Millis ring_timeout{30'000};         // default for calls without `timeoutMs`
-  Millis ended_retention{60'000};      // how long ended calls answer late commands precisely
-  std::int64_t heartbeat_ms = 20'000;  // advertised in `welcome`
+  Millis ring_timeout{30'000};              // default for calls without `timeoutMs`
+  Millis ended_retention{60'000};           // how long ended calls answer late commands precisely
+  std::int64_t heartbeat_ms = 20'000;       // advertised in `welcome`
+  Millis resume_window{120'000};            // how long a dropped session can be resumed
+  std::size_t resume_buffer = 300;          // events kept per session for replay
+  Millis reconnect_grace{30'000};           // an active call waits this long for a dropped party
+  Millis caller_grace{15'000};              // a ringing call waits this long for a dropped caller
+  bool ring_offline = false;                // ring users with no device instead of `unavailable`
+  std::size_t remembered_commands = 1'000;  // command ids kept per session for idempotency
 };
 
 // ---- inputs ------------------------------------------------------------------------------
 
+// `?session=…&lastSeq=…`: the client asks to continue a session after a drop.
+struct ResumeRequest {
+  std::string session_id;
+  Seq last_seq = 0;  // the highest seq the client processed
+};
+
 struct ConnectionOpened {
   ConnId conn = 0;
   std::string user_id;    // authenticated; already valid per is_valid_id()
-  std::string device_id;  // empty: the engine makes one up
+  std::string device_id;  // empty: the engine makes one up (or, on resume, the session's)
+  std::optional<ResumeRequest> resume;
 };
 
 struct ConnectionClosed {
   ConnId conn = 0;
+  // The client sent a close frame: it is leaving, so its session ends now. Anything else
+  // (reset, EOF, missed heartbeats, a close we forced) is a drop: the session is held for the
+  // resume window and its calls get their grace periods.
+  bool clean = false;
 };
 
 struct CommandReceived {
@@ -71,9 +88,6 @@ struct Close {
   std::string reason;
 };
 
-enum class CallState { ringing, active, ended };
-std::string_view to_string(CallState s);
-
 // For logs and metrics: a call changed state. For `ended`, `reason` is the caller's view.
 struct CallStateChanged {
   std::string call_id;
@@ -101,6 +115,15 @@ class Engine {
   // The earliest pending deadline, if any; the driver arms one timer for it.
   std::optional<TimePoint> next_deadline() const;
 
+  struct Stats {
+    std::size_t connections = 0;
+    std::size_t sessions = 0;           // held, attached or not
+    std::size_t detached_sessions = 0;  // held for resume, no connection
+    std::size_t ringing_calls = 0;
+    std::size_t active_calls = 0;
+    std::size_t ended_calls = 0;  // retained for late commands
+  };
+  Stats stats() const;
   std::size_t connection_count() const;
   std::size_t call_count() const;  // including ended calls still retained
 

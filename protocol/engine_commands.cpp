@@ -1,4 +1,6 @@
 // Engine command handlers: one per client command, applying PROTOCOL.md "Call semantics".
+// Roles are checked per session: the caller is the session that placed the call, the callee
+// is a user (any of whose sessions may act) until one session answers.
 #include <string>
 #include <type_traits>
 
@@ -11,16 +13,62 @@ std::string ended_message(const Call& call) {
   return "call " + call.id + " has ended (" + std::string(to_string(call.end_reason)) + ")";
 }
 
+const std::optional<std::string>& response_id(const Response& r) {
+  return std::visit([](const auto& v) -> const std::optional<std::string>& { return v.id; }, r);
+}
+
 }  // namespace
 
 void Engine::State::command(ConnId conn, const Command& cmd) {
-  if (!conns.contains(conn)) return;  // raced with its own close; nothing to answer
+  Session* me = session_of(conn);
+  if (me == nullptr) return;  // raced with its own close; nothing to answer
+  forget_old_replies(*me);
+  if (cmd.id) {
+    // A command resent after a reconnect (same id) is answered again, not run again.
+    if (auto seen = me->replies.find(*cmd.id); seen != me->replies.end()) {
+      reply(conn, seen->second);
+      return;
+    }
+  }
+  const std::size_t first = out.size();
+  dispatch(*me, cmd);
+  if (!cmd.id) return;
+  remember_reply(conn, *cmd.id, first);
+}
+
+// Keeps the answer the command just got (found among the actions from `first` on).
+void Engine::State::remember_reply(ConnId conn, const std::string& command_id, std::size_t first) {
+  Session* me = session_of(conn);  // commands never drop their own session; be sure anyway
+  if (me == nullptr) return;
+  for (std::size_t i = first; i < out.size(); ++i) {
+    const auto* r = std::get_if<Reply>(&out[i]);
+    if (r != nullptr && r->conn == conn && response_id(r->response) == command_id) {
+      if (me->replies.emplace(command_id, r->response).second) {
+        me->reply_order.emplace_back(now, command_id);
+      }
+      break;
+    }
+  }
+  forget_old_replies(*me);
+}
+
+// Ids are remembered for the resume window (a retry comes after a reconnect or not at all),
+// and only so many per session, so a chatty client cannot grow the map without bound.
+void Engine::State::forget_old_replies(Session& s) const {
+  while (!s.reply_order.empty() && (s.reply_order.size() > config.remembered_commands ||
+                                    s.reply_order.front().first + config.resume_window <= now)) {
+    s.replies.erase(s.reply_order.front().second);
+    s.reply_order.pop_front();
+  }
+}
+
+void Engine::State::dispatch(Session& me, const Command& cmd) {
   if (std::holds_alternative<PingCommand>(cmd.body)) {
-    reply(conn, Pong{cmd.id});
+    reply(me.conn, Pong{cmd.id});
     return;
   }
   if (const auto* c = std::get_if<CallCommand>(&cmd.body)) {
-    on_call(conn, cmd, *c);
+    on_call(me, cmd, *c);
     return;
   }
 
@@ -38,13 +86,12 @@ void Engine::State::command(ConnId conn, const Command& cmd) {
       cmd.body);
   auto it = calls.find(call_id);
   if (it == calls.end()) {
-    error(conn, cmd, ErrorCode::not_found, "no call " + call_id);
+    error(me.conn, cmd, ErrorCode::not_found, "no call " + call_id);
     return;
   }
   Call& call = it->second;
-  const std::string& user = conns.at(conn).user;
-  if (user != call.caller && user != call.callee) {
-    error(conn, cmd, ErrorCode::forbidden, "not a party of call " + call_id);
+  if (me.user != call.caller && me.user != call.callee) {
+    error(me.conn, cmd, ErrorCode::forbidden, "not a party of call " + call_id);
     return;
   }
 
@@ -52,40 +99,39 @@ void Engine::State::command(ConnId conn, const Command& cmd) {
       [&](const auto& b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, RingingCommand>) {
-          on_ringing(conn, cmd, call);
+          on_ringing(me, cmd, call);
         } else if constexpr (std::is_same_v<T, AnswerCommand>) {
-          on_answer(conn, cmd, call, b);
+          on_answer(me, cmd, call, b);
         } else if constexpr (std::is_same_v<T, RejectCommand>) {
-          on_reject(conn, cmd, call, b.reason);
+          on_reject(me, cmd, call, b.reason);
         } else if constexpr (std::is_same_v<T, HangupCommand>) {
-          on_hangup(conn, cmd, call, b);
+          on_hangup(me, cmd, call, b);
         } else if constexpr (std::is_same_v<T, SignalCommand>) {
-          on_signal(conn, cmd, call, b);
+          on_signal(me, cmd, call, b);
         }
       },
       cmd.body);
 }
 
-void Engine::State::on_call(ConnId conn, const Command& cmd, const CallCommand& c) {
-  const Connection& caller = conns.at(conn);
-  if (c.to == caller.user) {
-    error(conn, cmd, ErrorCode::self_call, "cannot call yourself");
+void Engine::State::on_call(Session& me, const Command& cmd, const CallCommand& c) {
+  if (c.to == me.user) {
+    error(me.conn, cmd, ErrorCode::self_call, "cannot call yourself");
     return;
   }
   if (c.call_id) {
     if (auto it = calls.find(*c.call_id); it != calls.end()) {
       // A retry of a call we already have (e.g. after a lost ack) is the same call.
-      if (it->second.caller == caller.user) {
-        ack(conn, cmd, it->second.id);
+      if (it->second.caller == me.user) {
+        ack(me.conn, cmd, it->second.id);
       } else {
-        error(conn, cmd, ErrorCode::conflict, "callId " + *c.call_id + " is taken");
+        error(me.conn, cmd, ErrorCode::conflict, "callId " + *c.call_id + " is taken");
       }
       return;
     }
   }
-  if (active_call_of.contains(caller.user)) {
-    error(conn, cmd, ErrorCode::invalid_state,
-          "already in call " + active_call_of.at(caller.user) + "; hang up first");
+  if (auto active = active_call_of.find(me.user); active != active_call_of.end()) {
+    error(me.conn, cmd, ErrorCode::invalid_state,
+          "already in call " + active->second + "; hang up first");
     return;
   }
 
@@ -96,93 +142,93 @@ void Engine::State::on_call(ConnId conn, const Command& cmd, const CallCommand& 
 
   Call& call = calls[id];
   call.id = id;
-  call.caller = caller.user;
+  call.caller = me.user;
   call.callee = c.to;
-  call.caller_conn = conn;
+  call.caller_session = me.id;
   call.media = c.media;
   call.room_name = c.room_name.value_or(id);
   call.data = c.data;
   call.expires_at = now + timeout;
-  hold(conn, id);
-  ack(conn, cmd, id);  // the ack (with the callId) always comes before any `ended`
-  state_changed(call, caller.user);
+  live_calls_of[call.caller].insert(id);
+  live_calls_of[call.callee].insert(id);
+  hold(me.id, id);
+  ack(me.conn, cmd, id);  // the ack (with the callId) always comes before any `ended`
+  state_changed(call, me.user);
 
   if (active_call_of.contains(call.callee)) {
-    end_call(call, {EndReason::busy, std::nullopt, call.callee, std::nullopt, 0});
+    end_call(call, {EndReason::busy, std::nullopt, call.callee, std::nullopt, {}});
     return;
   }
-  auto callee_devices = devices.find(call.callee);
-  if (callee_devices == devices.end()) {
-    end_call(call, {EndReason::unavailable, std::nullopt, std::nullopt, std::nullopt, 0});
+  // Sessions held for resume count as devices: a phone that blinked off Wi-Fi a second ago
+  // gets the invitation from its replay buffer when it comes back.
+  std::vector<SessionId> targets;
+  if (auto devs = devices.find(call.callee); devs != devices.end()) {
+    for (const auto& [device, session] : devs->second)
+      targets.push_back(session);
+  }
+  if (targets.empty() && !config.ring_offline) {
+    end_call(call, {EndReason::unavailable, std::nullopt, std::nullopt, std::nullopt, {}});
     return;
   }
-
-  std::vector<ConnId> targets;
-  for (const auto& [device, callee_conn] : callee_devices->second) {
-    targets.push_back(callee_conn);
-    call.ringing.insert(callee_conn);
-    hold(callee_conn, id);
+  for (const SessionId& s : targets) {
+    call.ringing.insert(s);
+    hold(s, id);
   }
-  deliver(CallEvent{id, call.caller, call.callee, call.media, call.room_name, call.data,
-                    to_epoch_ms(call.expires_at), timeout.count()},
-          targets);
-  set_deadline(call, call.expires_at);
+  deliver(call_event(call), targets);
+  refresh_deadline(call);
 }
 
-void Engine::State::on_ringing(ConnId conn, const Command& cmd, Call& call) {
-  const Connection& from = conns.at(conn);
-  if (from.user != call.callee) {
-    error(conn, cmd, ErrorCode::forbidden, "only the callee sends ringing");
+void Engine::State::on_ringing(Session& me, const Command& cmd, Call& call) {
+  if (me.user != call.callee) {
+    error(me.conn, cmd, ErrorCode::forbidden, "only the callee sends ringing");
     return;
   }
   if (call.state != CallState::ringing) {
-    error(conn, cmd,
-          call.state == CallState::ended ? ErrorCode::invalid_state : ErrorCode::already_answered,
-          call.state == CallState::ended ? ended_message(call) : "call already answered");
+    const bool ended = call.state == CallState::ended;
+    error(me.conn, cmd, ended ? ErrorCode::invalid_state : ErrorCode::already_answered,
+          ended ? ended_message(call) : "call already answered");
     return;
   }
-  ack(conn, cmd);
+  ack(me.conn, cmd);
   if (!call.ringing_sent) {  // the caller hears "ringing" once, however many devices ring
     call.ringing_sent = true;
-    deliver(RingingEvent{call.id, call.callee}, {call.caller_conn});
+    deliver(RingingEvent{call.id, call.callee}, {call.caller_session});
   }
 }
 
-void Engine::State::on_answer(ConnId conn, const Command& cmd, Call& call, const AnswerCommand& c) {
-  const Connection& from = conns.at(conn);
-  if (from.user != call.callee) {
-    error(conn, cmd, ErrorCode::forbidden, "only the callee can answer");
+void Engine::State::on_answer(Session& me, const Command& cmd, Call& call, const AnswerCommand& c) {
+  if (me.user != call.callee) {
+    error(me.conn, cmd, ErrorCode::forbidden, "only the callee can answer");
     return;
   }
   if (call.answered_at) {
-    error(conn, cmd, ErrorCode::already_answered, "call " + call.id + " was already answered");
+    error(me.conn, cmd, ErrorCode::already_answered, "call " + call.id + " was already answered");
     return;
   }
   if (call.state == CallState::ended) {
-    error(conn, cmd, ErrorCode::invalid_state, ended_message(call));
+    error(me.conn, cmd, ErrorCode::invalid_state, ended_message(call));
     return;
   }
   for (const std::string& user : {call.callee, call.caller}) {
     if (auto it = active_call_of.find(user); it != active_call_of.end()) {
-      error(conn, cmd, ErrorCode::invalid_state, user + " is already in call " + it->second);
+      error(me.conn, cmd, ErrorCode::invalid_state, user + " is already in call " + it->second);
       return;
     }
   }
 
   call.state = CallState::active;
-  call.answered_conn = conn;
+  call.answered_session = me.id;
   call.answered_at = now;
-  set_deadline(call, std::nullopt);
   active_call_of[call.caller] = call.id;
   active_call_of[call.callee] = call.id;
-  hold(conn, call.id);
-  ack(conn, cmd);
-  deliver(AnswerEvent{call.id, call.callee, from.device, c.data}, {call.caller_conn});
+  hold(me.id, call.id);
+  ack(me.conn, cmd);
+  deliver(AnswerEvent{call.id, call.callee, me.device, c.data}, {call.caller_session});
 
   // First answer wins: every other ringing device stops, told why.
-  std::vector<ConnId> others;
-  for (ConnId other : call.ringing) {
-    if (other == conn) continue;
+  std::vector<SessionId> others;
+  for (const SessionId& other : call.ringing) {
+    if (other == me.id) continue;
     others.push_back(other);
     release(other, call.id);
   }
@@ -190,75 +236,78 @@ void Engine::State::on_answer(ConnId conn, const Command& cmd, Call& call, const
   deliver(
       EndedEvent{call.id, EndReason::answered_elsewhere, call.callee, std::nullopt, std::nullopt},
       others);
+  if (detached_since(call.caller_session)) {  // answered while the caller is reconnecting
+    deliver(PeerEvent{call.id, call.caller, PeerState::reconnecting}, {me.id});
+  }
+  refresh_deadline(call);
   state_changed(call, call.callee);
 }
 
-void Engine::State::on_reject(ConnId conn, const Command& cmd, Call& call, RejectReason reason) {
-  if (conns.at(conn).user != call.callee) {
-    error(conn, cmd, ErrorCode::forbidden, "only the callee can reject; the caller hangs up");
+void Engine::State::on_reject(Session& me, const Command& cmd, Call& call, RejectReason reason) {
+  if (me.user != call.callee) {
+    error(me.conn, cmd, ErrorCode::forbidden, "only the callee can reject; the caller hangs up");
     return;
   }
   if (call.state != CallState::ringing) {
-    error(conn, cmd, ErrorCode::invalid_state,
+    error(me.conn, cmd, ErrorCode::invalid_state,
           call.state == CallState::ended ? ended_message(call)
                                          : "call is answered; use hangup to end it");
     return;
   }
-  ack(conn, cmd);
+  ack(me.conn, cmd);
   end_call(call, {reason == RejectReason::busy ? EndReason::busy : EndReason::declined,
-                  EndReason::declined_elsewhere, call.callee, std::nullopt, conn});
+                  EndReason::declined_elsewhere, call.callee, std::nullopt, me.id});
 }
 
-void Engine::State::on_hangup(ConnId conn, const Command& cmd, Call& call, const HangupCommand& c) {
+void Engine::State::on_hangup(Session& me, const Command& cmd, Call& call, const HangupCommand& c) {
   if (call.state == CallState::ended) {
-    error(conn, cmd, ErrorCode::invalid_state, ended_message(call));
+    error(me.conn, cmd, ErrorCode::invalid_state, ended_message(call));
     return;
   }
-  const std::string& user = conns.at(conn).user;
   if (call.state == CallState::ringing) {
-    if (user == call.callee) {  // a callee hanging up an unanswered call declines it
-      on_reject(conn, cmd, call, RejectReason::declined);
+    if (me.user == call.callee) {  // a callee hanging up an unanswered call declines it
+      on_reject(me, cmd, call, RejectReason::declined);
       return;
     }
-    if (conn != call.caller_conn) {
-      error(conn, cmd, ErrorCode::forbidden, "only the device that placed the call can cancel it");
+    if (me.id != call.caller_session) {
+      error(me.conn, cmd, ErrorCode::forbidden,
+            "only the device that placed the call can cancel it");
       return;
     }
-    ack(conn, cmd);
-    end_call(call, {EndReason::canceled, std::nullopt, user, c.reason, conn});
+    ack(me.conn, cmd);
+    end_call(call, {EndReason::canceled, std::nullopt, me.user, c.reason, me.id});
     return;
   }
-  if (conn != call.caller_conn && conn != call.answered_conn) {
-    error(conn, cmd, ErrorCode::forbidden, "this device is not in call " + call.id);
+  if (me.id != call.caller_session && me.id != call.answered_session) {
+    error(me.conn, cmd, ErrorCode::forbidden, "this device is not in call " + call.id);
     return;
   }
-  ack(conn, cmd);
-  end_call(call, {EndReason::completed, std::nullopt, user, c.reason, conn});
+  ack(me.conn, cmd);
+  end_call(call, {EndReason::completed, std::nullopt, me.user, c.reason, me.id});
 }
 
-void Engine::State::on_signal(ConnId conn, const Command& cmd, Call& call, const SignalCommand& c) {
+void Engine::State::on_signal(Session& me, const Command& cmd, Call& call, const SignalCommand& c) {
   if (call.state == CallState::ended) {
-    error(conn, cmd, ErrorCode::invalid_state, ended_message(call));
+    error(me.conn, cmd, ErrorCode::invalid_state, ended_message(call));
     return;
   }
   // Signals only flow along the call's legs: caller device <-> ringing devices before the
   // answer, caller device <-> answering device after it.
-  std::vector<ConnId> to;
-  if (conn == call.caller_conn) {
+  std::vector<SessionId> to;
+  if (me.id == call.caller_session) {
     if (call.state == CallState::active) {
-      to.push_back(call.answered_conn);
+      to.push_back(call.answered_session);
     } else {
       to.assign(call.ringing.begin(), call.ringing.end());
     }
-  } else if (conn == call.answered_conn || call.ringing.contains(conn)) {
-    to.push_back(call.caller_conn);
+  } else if (me.id == call.answered_session || call.ringing.contains(me.id)) {
+    to.push_back(call.caller_session);
   } else {
-    error(conn, cmd, ErrorCode::forbidden, "this device is not in call " + call.id);
+    error(me.conn, cmd, ErrorCode::forbidden, "this device is not in call " + call.id);
     return;
   }
-  ack(conn, cmd);
-  const Connection& from = conns.at(conn);
-  deliver(SignalEvent{call.id, from.user, from.device, c.data}, to);
+  ack(me.conn, cmd);
+  deliver(SignalEvent{call.id, me.user, me.device, c.data}, to);
 }
 
 }  // namespace switchboard

@@ -1,11 +1,18 @@
-// Internal to the engine (engine.cpp, engine_commands.cpp): the data model behind Engine.
-// Same contract as Engine: single-threaded, owned by one Engine.
+// Internal to the engine (engine*.cpp): the data model behind Engine. Same contract as Engine:
+// single-threaded, owned by one Engine.
+//
+// Calls refer to sessions, not connections: a session outlives a dropped connection (for the
+// resume window), so a phone that blinks off Wi-Fi keeps its place in its calls.
 #pragma once
 
+#include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -13,41 +20,60 @@
 
 namespace switchboard {
 
-struct Connection {
+using SessionId = std::string;
+
+struct BufferedEvent {
+  Seq seq = 0;
+  std::shared_ptr<const Event> event;
+  TimePoint at{};
+};
+
+struct Session {
+  SessionId id;
   std::string user;
   std::string device;
-  Seq next_seq = 1;
-  std::set<std::string> calls;  // ids of non-ended calls this connection holds
+  ConnId conn = 0;  // 0 while detached
+  Seq last_seq = 0;
+  std::deque<BufferedEvent> buffer;      // replay buffer, oldest first
+  std::optional<TimePoint> detached_at;  // set while detached
+  std::optional<TimePoint> deadline;     // expiry while detached
+  std::set<std::string> calls;           // ids of non-ended calls this session holds
+  // Recent command ids and their answers, for idempotent retries; `reply_order` ages them out.
+  std::unordered_map<std::string, Response> replies;
+  std::deque<std::pair<TimePoint, std::string>> reply_order;
 };
 
 struct Call {
   std::string id;
   std::string caller;
   std::string callee;
-  ConnId caller_conn = 0;
+  SessionId caller_session;
   Media media = Media::audio;
   std::string room_name;
   Json data;
 
   CallState state = CallState::ringing;
-  bool ringing_sent = false;  // the caller got its one `ringing` event
-  std::set<ConnId> ringing;   // callee devices that got `call` and have not ended it
-  ConnId answered_conn = 0;   // 0 until answered
-  TimePoint expires_at{};     // ring timeout
+  bool ringing_sent = false;    // the caller got its one `ringing` event
+  std::set<SessionId> ringing;  // callee sessions that got `call` and have not ended it
+  SessionId answered_session;   // empty until answered
+  TimePoint expires_at{};       // ring timeout
   std::optional<TimePoint> answered_at;
-  std::optional<TimePoint> deadline;            // ring timeout while ringing, forgetting once ended
+  std::optional<TimePoint> ended_at;
+  std::optional<TimePoint> deadline;            // the earliest of this call's timers, as scheduled
   EndReason end_reason = EndReason::completed;  // valid once ended (the caller's view)
 };
 
-// How a call ends. Every connection holding the call gets exactly one `ended`: `reason`
-// by default, `ringing_reason` for callee devices still ringing (e.g. declined_elsewhere).
+// How a call ends. Every session holding the call gets exactly one `ended`: `reason` by
+// default, `ringing_reason` for callee sessions still ringing (e.g. declined_elsewhere).
 struct EndSpec {
   EndReason reason = EndReason::completed;
   std::optional<EndReason> ringing_reason;
   std::optional<std::string> by;
   std::optional<std::string> message;
-  ConnId actor = 0;  // the device that caused it; gets `reason` even if it never rang
+  SessionId actor;  // the session that caused it; gets `reason` even if it never rang
 };
+
+enum class TimerKind { call, session };
 
 struct Engine::State {
   State(EngineConfig c, IdGenerator& g) : config(c), ids(g) {}
@@ -57,34 +83,59 @@ struct Engine::State {
   TimePoint now{};
   Actions out;  // actions of the input being handled
 
-  std::unordered_map<ConnId, Connection> conns;
-  std::unordered_map<std::string, std::map<std::string, ConnId>> devices;  // user -> device -> conn
+  std::unordered_map<ConnId, SessionId> conns;
+  std::unordered_map<SessionId, Session> sessions;
+  std::unordered_map<std::string, std::map<std::string, SessionId>> devices;  // user->device->
   std::unordered_map<std::string, Call> calls;
+  std::unordered_map<std::string, std::unordered_set<std::string>> live_calls_of;  // non-ended
   std::unordered_map<std::string, std::string> active_call_of;  // user -> their active call
-  std::set<std::pair<TimePoint, std::string>> deadlines;        // (when, call id)
+  std::set<std::tuple<TimePoint, TimerKind, std::string>> deadlines;
 
-  // engine.cpp: connections, delivery, endings, timers
+  // engine_sessions.cpp: connections, sessions, resume, replay
   void open(const ConnectionOpened& in);
-  void close(ConnId conn);
-  void deliver(const Event& event, const std::vector<ConnId>& to);
+  void close(ConnId conn, bool clean);
+  Session* resumable(const ConnectionOpened& in);
+  void resume(Session& s, ConnId conn, Seq last_seq);
+  Session& start_session(const ConnectionOpened& in);
+  void attach(Session& s, ConnId conn);
+  void detach(Session& s);
+  void end_session(const SessionId& id);
+  void returned(Session& s);
+  void redeliver_ringing(Session& s);
+  std::vector<CallSnapshot> snapshot(const std::string& user) const;
+  WelcomeEvent welcome(const Session& s, bool resumed) const;
+  Session* session_of(ConnId conn);
+  Session* find_session(const SessionId& id);
+
+  // engine.cpp: delivery, endings, timers
+  void deliver(const Event& event, const std::vector<SessionId>& to);
+  void send_direct(const Event& event, ConnId conn, Seq seq);
   void reply(ConnId conn, Response response);
   void error(ConnId conn, const Command& cmd, ErrorCode code, std::string message);
   void ack(ConnId conn, const Command& cmd, std::optional<std::string> call_id = std::nullopt);
   void end_call(Call& call, const EndSpec& spec);
-  void set_deadline(Call& call, std::optional<TimePoint> when);
+  void refresh_deadline(Call& call);
+  void schedule(std::optional<TimePoint>& slot, std::optional<TimePoint> when, TimerKind kind,
+                const std::string& id);
   void fire_due();
+  void call_due(Call& call);
   void state_changed(const Call& call, std::optional<std::string> by = std::nullopt);
-  void hold(ConnId conn, const std::string& call_id);
-  void release(ConnId conn, const std::string& call_id);
+  void hold(const SessionId& s, const std::string& call_id);
+  void release(const SessionId& s, const std::string& call_id);
+  std::optional<TimePoint> detached_since(const SessionId& s) const;
+  CallEvent call_event(const Call& call) const;
 
   // engine_commands.cpp: one handler per client command
   void command(ConnId conn, const Command& cmd);
-  void on_call(ConnId conn, const Command& cmd, const CallCommand& c);
-  void on_ringing(ConnId conn, const Command& cmd, Call& call);
-  void on_answer(ConnId conn, const Command& cmd, Call& call, const AnswerCommand& c);
-  void on_reject(ConnId conn, const Command& cmd, Call& call, RejectReason reason);
-  void on_hangup(ConnId conn, const Command& cmd, Call& call, const HangupCommand& c);
-  void on_signal(ConnId conn, const Command& cmd, Call& call, const SignalCommand& c);
+  void remember_reply(ConnId conn, const std::string& command_id, std::size_t first);
+  void forget_old_replies(Session& s) const;
+  void dispatch(Session& me, const Command& cmd);
+  void on_call(Session& me, const Command& cmd, const CallCommand& c);
+  void on_ringing(Session& me, const Command& cmd, Call& call);
+  void on_answer(Session& me, const Command& cmd, Call& call, const AnswerCommand& c);
+  void on_reject(Session& me, const Command& cmd, Call& call, RejectReason reason);
+  void on_hangup(Session& me, const Command& cmd, Call& call, const HangupCommand& c);
+  void on_signal(Session& me, const Command& cmd, Call& call, const SignalCommand& c);
 };
 
 }  // namespace switchboard

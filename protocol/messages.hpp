@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -70,13 +71,32 @@ struct Command {
   CommandBody body;
 };
 
-// ---- server -> client events (each carries a per-connection `seq`) -----------------------
+// ---- server -> client events (each carries a per-session `seq`) -----------------------
 
+// One non-ended call of the connecting user, so a client that could not resume can rebuild
+// its screen (PROTOCOL.md "Resume").
+struct CallSnapshot {
+  std::string call_id;
+  CallState state = CallState::ringing;
+  Role role = Role::caller;
+  std::string peer;  // the other user
+  Media media = Media::audio;
+  std::string room_name;
+  std::optional<std::int64_t> expires_at;   // ringing calls, ms since the Unix epoch
+  std::optional<std::int64_t> answered_at;  // active calls, ms since the Unix epoch
+  std::optional<std::string> device_id;     // this user's device holding the call, if any
+};
+
+// `seq` of a welcome is 1 for a new session and the client's lastSeq for a resumed one: the
+// next event always carries welcome.seq + 1.
 struct WelcomeEvent {
   std::string user_id;
   std::string device_id;
   std::string session_id;
   std::int64_t heartbeat_ms = 0;
+  bool resumed = false;
+  std::int64_t resume_window_ms = 0;
+  std::vector<CallSnapshot> calls;
 };
 
 struct CallEvent {
@@ -109,6 +129,13 @@ struct SignalEvent {
   Json data = Json::object();
 };
 
+// The other party of an active call lost its connection, or got it back.
+struct PeerEvent {
+  std::string call_id;
+  std::string user_id;
+  PeerState state = PeerState::reconnecting;
+};
+
 struct EndedEvent {
   std::string call_id;
   EndReason reason = EndReason::completed;
@@ -117,8 +144,8 @@ struct EndedEvent {
   std::optional<std::string> message;       // a hangup's free-text reason, passed on
 };
 
-using Event =
-    std::variant<WelcomeEvent, CallEvent, RingingEvent, AnswerEvent, SignalEvent, EndedEvent>;
+using Event = std::variant<WelcomeEvent, CallEvent, RingingEvent, AnswerEvent, SignalEvent,
+                           EndedEvent, PeerEvent>;
 
 // ---- server -> client responses (no `seq`) -------------------------------------------------
 

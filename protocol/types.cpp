@@ -8,6 +8,26 @@ std::string_view to_string(Media m) {
   return m == Media::video ? "video" : "audio";
 }
 
+std::string_view to_string(CallState s) {
+  switch (s) {
+    case CallState::ringing:
+      return "ringing";
+    case CallState::active:
+      return "active";
+    case CallState::ended:
+      return "ended";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(Role r) {
+  return r == Role::caller ? "caller" : "callee";
+}
+
+std::string_view to_string(PeerState s) {
+  return s == PeerState::reconnecting ? "reconnecting" : "reconnected";
+}
+
 std::optional<Media> media_from_string(std::string_view s) {
   if (s == "audio") return Media::audio;
   if (s == "video") return Media::video;

@@ -22,10 +22,20 @@ inline std::int64_t to_epoch_ms(TimePoint t) {
 
 // A connection is named by the server with an integer it never reuses.
 using ConnId = std::uint64_t;
-// Per-connection event sequence number; `welcome` is 1.
+// Per-session event sequence number (PROTOCOL.md "Reconnecting").
 using Seq = std::uint64_t;
 
 enum class Media { audio, video };
+
+// A call rings, may become active (answered), and ends.
+enum class CallState { ringing, active, ended };
+std::string_view to_string(CallState s);
+
+// Which side of a call a user is on.
+enum class Role { caller, callee };
+
+// What `peer` events say about the other party of an active call.
+enum class PeerState { reconnecting, reconnected };
 
 // Why a call ended, as seen by one recipient (PROTOCOL.md "Reasons").
 enum class EndReason {
@@ -64,6 +74,8 @@ enum class CloseCode : std::uint16_t {
 };
 
 std::string_view to_string(Media m);
+std::string_view to_string(Role r);
+std::string_view to_string(PeerState s);
 std::string_view to_string(EndReason r);
 std::string_view to_string(ErrorCode c);
 std::optional<Media> media_from_string(std::string_view s);

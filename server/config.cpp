@@ -43,6 +43,17 @@ po::options_description make_options() {
        "keep-alive ping interval in seconds, 1-3600 (default 20)")  //
       ("ended-retention", po::value<double>(),
        "seconds ended calls answer late commands, 0-86400 (default 60)")  //
+      ("resume-window", po::value<double>(),
+       "seconds a dropped session can be resumed, 1-3600 (default 120)")  //
+      ("resume-buffer", po::value<long long>(),
+       "events kept per session for replay on resume, 1-100000 (default 300)")  //
+      ("reconnect-grace", po::value<double>(),
+       "seconds an active call waits for a dropped party, 0-600 (default 30)")  //
+      ("caller-grace", po::value<double>(),
+       "seconds a ringing call waits for a dropped caller, 0-600 (default 15)")  //
+      ("ring-offline", po::value<bool>()->implicit_value(true),
+       "ring a callee with no connected device for the ring timeout instead of answering "
+       "unavailable")  //
       ("jwt-secret", po::value<std::string>(),
        "HS256 secret; when empty, dev mode trusts ?user= (default empty)")  //
       ("allow-insecure-dev-auth", po::value<bool>()->implicit_value(true),
@@ -104,7 +115,12 @@ po::parsed_options parse_file(const po::options_description& desc, const std::st
   for (const auto& [key, value] : json.items()) {
     if (key == "help" || key == "version" || key == "config" ||
         desc.find_nothrow(key, /*approx=*/false) == nullptr) {
-      throw ConfigError{"config file " + path + ": unknown option \"" + key + "\""};
+      std::string message = "config file ";
+      message += path;
+      message += ": unknown option \"";
+      message += key;
+      message += '"';
+      throw ConfigError{std::move(message)};
     }
     parsed.options.emplace_back(key, std::vector<std::string>{json_scalar_to_string(key, value)});
   }
@@ -119,6 +135,16 @@ Millis seconds_option(const po::variables_map& vm, const char* name, double min,
     throw ConfigError{msg.str()};
   }
   return Millis{std::llround(seconds * 1000.0)};
+}
+
+std::size_t count_option(const po::variables_map& vm, const char* name, long long min,
+                         long long max) {
+  const long long value = vm[name].as<long long>();
+  if (value < min || value > max) {
+    throw ConfigError{std::string("--") + name + " must be an integer between " +
+                      std::to_string(min) + " and " + std::to_string(max)};
+  }
+  return static_cast<std::size_t>(value);
 }
 
 std::size_t positive_option(const po::variables_map& vm, const char* name) {
@@ -150,6 +176,17 @@ Config to_config(const po::variables_map& vm) {
   if (vm.count("ended-retention")) {
     config.ended_retention = seconds_option(vm, "ended-retention", 0, 86400);
   }
+  if (vm.count("resume-window")) {
+    config.resume_window = seconds_option(vm, "resume-window", 1, 3600);
+  }
+  if (vm.count("resume-buffer")) {
+    config.resume_buffer = count_option(vm, "resume-buffer", 1, 100'000);
+  }
+  if (vm.count("reconnect-grace")) {
+    config.reconnect_grace = seconds_option(vm, "reconnect-grace", 0, 600);
+  }
+  if (vm.count("caller-grace")) config.caller_grace = seconds_option(vm, "caller-grace", 0, 600);
+  if (vm.count("ring-offline")) config.ring_offline = vm["ring-offline"].as<bool>();
   if (vm.count("shutdown-timeout")) {
     config.shutdown_timeout = seconds_option(vm, "shutdown-timeout", 0, 600);
   }
@@ -190,7 +227,8 @@ Config to_config(const po::variables_map& vm) {
 
 EnvLookup process_environment() {
   return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
+    // Read once at start-up, before any thread exists.
+    const char* value = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe)
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };

@@ -5,6 +5,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 #include <boost/beast/core.hpp>
@@ -13,6 +15,8 @@
 #include <boost/url/parse.hpp>
 #include <nlohmann/json.hpp>
 
+#include "server/metrics.hpp"
+#include "server/upgrade_query.hpp"
 #include "server/websocket_session.hpp"
 
 namespace switchboard::server {
@@ -28,7 +32,7 @@ using tcp = net::ip::tcp;
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
 // Upgrade and health-check requests are tiny; anything bigger is not for us.
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
-constexpr std::uint64_t kBodyLimit = 4 * 1024;
+constexpr std::uint64_t kBodyLimit = std::uint64_t{4} * 1024;
 
 using Response = http::response<http::string_body>;
 
@@ -37,21 +41,6 @@ std::string describe(const tcp::socket& socket) {
   const auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "?";
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-}
-
-AuthQuery auth_query(const urls::url_view& url) {
-  AuthQuery query;
-  // '+' stays a plus: it is legal in ids, and spaces never are.
-  for (const urls::param& p : url.params(urls::encoding_opts(false, false, false))) {
-    if (!p.has_value) continue;
-    auto assign_first = [&](std::optional<std::string>& slot) {
-      if (!slot) slot = p.value;
-    };
-    if (p.key == "user") assign_first(query.user);
-    if (p.key == "token") assign_first(query.token);
-    if (p.key == "device") assign_first(query.device);
-  }
-  return query;
 }
 
 class HttpSession final : public std::enable_shared_from_this<HttpSession>, public TrackedSession {
@@ -93,10 +82,11 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
     if (!url) return respond(request, http::status::bad_request, "malformed request target");
     const auto path = url->encoded_path();
 
-    if (path == "/healthz") {
+    if (path == "/healthz" || path == "/metrics") {
       if (request.method() != http::verb::get) {
         return respond(request, http::status::method_not_allowed, "use GET");
       }
+      if (path == "/metrics") return respond_metrics(request);
       return respond(request, http::status::ok, "");
     }
     if (path != "/v1/ws") return respond(request, http::status::not_found, "not found");
@@ -107,37 +97,65 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
     if (registry_.websocket_count() >= registry_.config().max_connections) {
       spdlog::warn("http {}: refusing upgrade, {} connections open", peer_,
                    registry_.websocket_count());
-      return respond(request, http::status::service_unavailable, "server full");
+      return refuse_upgrade(request, http::status::service_unavailable, "server full");
     }
-    auto auth = registry_.auth().authenticate(auth_query(*url));
+    const auto query = parse_upgrade_query(request.target());
+    if (!query) return refuse_upgrade(request, http::status::bad_request, "malformed query");
+    // Credentials first, so that a client without them always gets 401, whatever else it sent.
+    auto auth = registry_.auth().authenticate(query->auth);
     if (auto* failure = std::get_if<AuthFailure>(&auth)) {
-      spdlog::info("http {}: upgrade refused ({}): {}", peer_, failure->status, failure->message);
-      return respond(request, static_cast<http::status>(failure->status), failure->message);
+      return refuse_upgrade(request, static_cast<http::status>(failure->status), failure->message);
+    }
+    auto resume = resume_request(*query);
+    if (auto* bad = std::get_if<BadQuery>(&resume)) {
+      return refuse_upgrade(request, http::status::bad_request, bad->message);
     }
     handed_off_ = true;
     stream_.expires_never();  // the WebSocket stream keeps its own timeouts
-    start_websocket_session(std::move(stream_), std::move(request),
-                            std::move(std::get<Identity>(auth)), peer_, registry_);
+    start_websocket_session(
+        std::move(stream_), std::move(request), std::move(std::get<Identity>(auth)),
+        std::move(std::get<std::optional<ResumeRequest>>(resume)), peer_, registry_);
+  }
+
+  void refuse_upgrade(const http::request<http::string_body>& request, http::status status,
+                      const std::string& error) {
+    registry_.upgrade_refused();
+    spdlog::info("http {}: upgrade refused ({}): {}", peer_, static_cast<unsigned>(status), error);
+    respond(request, status, error);
+  }
+
+  void respond_metrics(const http::request<http::string_body>& request) {
+    MetricsSnapshot snapshot;
+    snapshot.websocket_connections = registry_.websocket_count();
+    snapshot.connections_total = registry_.connections_total();
+    snapshot.upgrades_refused_total = registry_.upgrades_refused_total();
+    snapshot.engine = registry_.hub().stats();
+    write(request, http::status::ok, kMetricsContentType, render_metrics(snapshot));
   }
 
   // Healthy answers carry {"status":"ok"}; refusals {"error":"..."}.
   void respond(const http::request<http::string_body>& request, http::status status,
                const std::string& error) {
+    write(request, status, "application/json",
+          status == http::status::ok
+              ? std::string(R"({"status":"ok"})")
+              : nlohmann::json{{"error",
+                                error.empty() ? std::string(http::obsolete_reason(status)) : error}}
+                    .dump());
+  }
+
+  void write(const http::request<http::string_body>& request, http::status status,
+             std::string_view content_type, std::string body) {
     auto response = std::make_shared<Response>(status, request.version());
     response->set(http::field::server, "switchboard");
-    response->set(http::field::content_type, "application/json");
+    response->set(http::field::content_type, content_type);
     response->set(http::field::cache_control, "no-store");
     if (status == http::status::upgrade_required) {
       response->set(http::field::upgrade, "websocket");
       response->set(http::field::connection, "Upgrade");
     }
     if (status == http::status::method_not_allowed) response->set(http::field::allow, "GET");
-    response->body() =
-        status == http::status::ok
-            ? std::string(R"({"status":"ok"})")
-            : nlohmann::json{{"error",
-                              error.empty() ? std::string(http::obsolete_reason(status)) : error}}
-                  .dump();
+    response->body() = std::move(body);
     // Refused upgrades end the connection: a client that failed once will reconnect anyway.
     response->keep_alive(status == http::status::ok && request.keep_alive());
     response->prepare_payload();

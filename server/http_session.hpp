@@ -1,6 +1,6 @@
-// Serves plain HTTP on an accepted socket (GET /healthz, refusals) and turns an authenticated
-// `GET /v1/ws` upgrade into a WebSocket session. The session owns itself (kept alive by its
-// pending handlers). Beast stays out of this header; io_context thread only.
+// Serves plain HTTP on an accepted socket (GET /healthz, GET /metrics, refusals) and turns an
+// authenticated `GET /v1/ws` upgrade into a WebSocket session. The session owns itself (kept alive
+// by its pending handlers). Beast stays out of this header; io_context thread only.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>

@@ -15,12 +15,14 @@ Hub::Hub(boost::asio::any_io_executor executor, EngineConfig config)
 
 Hub::~Hub() = default;
 
-Hub::Opened Hub::open(Connection& connection, std::string user_id, std::string device_id) {
+Hub::Opened Hub::open(Connection& connection, std::string user_id, std::string device_id,
+                      std::optional<ResumeRequest> resume) {
   const ConnId conn = ++last_conn_;
-  connections_.emplace(conn, Entry{&connection, device_id});
-  feed(ConnectionOpened{conn, std::move(user_id), std::move(device_id)});
+  connections_.emplace(conn, Entry{&connection, device_id, {}, false});
+  feed(ConnectionOpened{conn, std::move(user_id), std::move(device_id), std::move(resume)});
   auto it = connections_.find(conn);
-  return Opened{conn, it == connections_.end() ? std::string() : it->second.device_id};
+  if (it == connections_.end()) return Opened{conn, {}, {}, false};
+  return Opened{conn, it->second.device_id, it->second.session_id, it->second.resumed};
 }
 
 void Hub::on_text(ConnId conn, std::string_view text) {
@@ -40,9 +42,9 @@ void Hub::on_binary(ConnId conn) {
                                    "binary frames are not supported; send JSON text frames"}));
 }
 
-void Hub::leave(ConnId conn) {
+void Hub::leave(ConnId conn, bool clean) {
   if (connections_.erase(conn) == 0 || shut_down_) return;
-  feed(ConnectionClosed{conn});
+  feed(ConnectionClosed{conn, clean});
 }
 
 void Hub::shutdown() {
@@ -82,6 +84,8 @@ void Hub::execute_one(Deliver& deliver) {
     if (welcome != nullptr) {
       if (auto it = connections_.find(to.conn); it != connections_.end()) {
         it->second.device_id = welcome->device_id;
+        it->second.session_id = welcome->session_id;
+        it->second.resumed = welcome->resumed;
       }
     }
     send(to.conn, stamp_seq(body, to.seq));

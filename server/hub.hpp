@@ -30,26 +30,37 @@ class Hub {
 
   struct Opened {
     ConnId conn = 0;
-    std::string device_id;  // as announced in `welcome` (generated when none was asked for)
+    // As announced in `welcome`: the device may be generated (none asked for) or the resumed
+    // session's; `resumed` is false when a resume request could not be honoured.
+    std::string device_id;
+    std::string session_id;
+    bool resumed = false;
   };
-  // Registers an authenticated connection with the engine (which greets it with `welcome`).
-  Opened open(Connection& connection, std::string user_id, std::string device_id);
+  // Registers an authenticated connection with the engine (which greets it with `welcome`,
+  // after which it replays what a resumed session missed).
+  Opened open(Connection& connection, std::string user_id, std::string device_id,
+              std::optional<ResumeRequest> resume);
   void on_text(ConnId conn, std::string_view text);
   void on_binary(ConnId conn);
-  // The connection is gone or going: forget it and tell the engine. Idempotent, and a no-op
-  // for connections the engine already closed itself.
-  void leave(ConnId conn);
+  // The connection is gone or going: forget it and tell the engine. `clean` only when the
+  // client sent a close frame (its session ends); anything else detaches the session for
+  // resume. Idempotent (the first call decides), and a no-op for connections the engine
+  // already closed itself.
+  void leave(ConnId conn, bool clean);
 
   // Server teardown: drops the timer (it must die before the io_context) and makes later
   // leave() calls only forget connections, without running the engine.
   void shutdown();
 
   std::size_t connection_count() const { return connections_.size(); }
+  Engine::Stats stats() const { return engine_.stats(); }
 
  private:
   struct Entry {
     Connection* connection = nullptr;
     std::string device_id;
+    std::string session_id;
+    bool resumed = false;
   };
 
   void feed(Input input);

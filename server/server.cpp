@@ -25,6 +25,11 @@ EngineConfig engine_config(const Config& config) {
   engine.ring_timeout = config.ring_timeout;
   engine.ended_retention = config.ended_retention;
   engine.heartbeat_ms = config.heartbeat.count();
+  engine.resume_window = config.resume_window;
+  engine.resume_buffer = config.resume_buffer;
+  engine.reconnect_grace = config.reconnect_grace;
+  engine.caller_grace = config.caller_grace;
+  engine.ring_offline = config.ring_offline;
   return engine;
 }
 

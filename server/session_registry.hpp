@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <unordered_set>
 
@@ -40,6 +41,12 @@ class SessionRegistry {
   void websocket_added() { ++websocket_count_; }
   void websocket_removed() { --websocket_count_; }
 
+  // Counters for GET /metrics.
+  std::uint64_t connections_total() const { return connections_total_; }
+  void websocket_accepted() { ++connections_total_; }
+  std::uint64_t upgrades_refused_total() const { return upgrades_refused_total_; }
+  void upgrade_refused() { ++upgrades_refused_total_; }
+
   bool stopping() const { return stopping_; }
   // Asks every session to wind down; `on_empty` runs once no session is left (maybe now).
   void begin_shutdown(std::function<void()> on_empty);
@@ -52,6 +59,8 @@ class SessionRegistry {
   Hub& hub_;
   std::unordered_set<TrackedSession*> sessions_;
   std::size_t websocket_count_ = 0;
+  std::uint64_t connections_total_ = 0;
+  std::uint64_t upgrades_refused_total_ = 0;
   bool stopping_ = false;
   std::function<void()> on_empty_;
 };

@@ -3,7 +3,9 @@
 // A session is kept alive only by its pending handlers (shared_from_this): one read loop that
 // is always pending (Beast answers pings and runs keep-alive timeouts from inside reads), and
 // one write loop with at most one async_write in flight, fed by a bounded queue of shared
-// frames. Whatever the path out, the session leaves the hub exactly once.
+// frames. Whatever the path out, the session leaves the hub exactly once, and only a close
+// frame from the client makes that leave clean (the engine ends the session instead of
+// holding it for resume).
 #include "server/websocket_session.hpp"
 
 #include <chrono>
@@ -31,7 +33,7 @@ namespace websocket = beast::websocket;
 // drop a peer that never answers our close frame).
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 // flat_buffer keeps its largest size; give the memory back after an unusually big message.
-constexpr std::size_t kKeptReadBufferBytes = 16 * 1024;
+constexpr std::size_t kKeptReadBufferBytes = std::size_t{16} * 1024;
 // RFC 6455 section 5.5: a close frame's payload (2-byte code + reason) is at most 125 bytes.
 constexpr std::size_t kMaxCloseReasonBytes = 123;
 
@@ -39,10 +41,11 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
                                public Connection,
                                public TrackedSession {
  public:
-  WebSocketSession(beast::tcp_stream&& stream, Identity identity, std::string peer,
-                   SessionRegistry& registry)
+  WebSocketSession(beast::tcp_stream&& stream, Identity identity,
+                   std::optional<ResumeRequest> resume, std::string peer, SessionRegistry& registry)
       : ws_(std::move(stream)),
         identity_(std::move(identity)),
+        resume_(std::move(resume)),
         peer_(std::move(peer)),
         registry_(registry) {
     registry_.add(*this);
@@ -51,7 +54,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
   ~WebSocketSession() override {
     if (opened_) {
-      registry_.hub().leave(conn_);
+      registry_.hub().leave(conn_, /*clean=*/false);
       spdlog::info("conn {} closed user={} device={} peer={} reason={}", conn_, identity_.user_id,
                    identity_.device_id, peer_, end_reason_.empty() ? "unknown" : end_reason_);
     }
@@ -59,7 +62,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     registry_.remove(*this);
   }
 
-  void run(UpgradeRequest request) {
+  void run(const UpgradeRequest& request) {
     const Config& config = registry_.config();
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = kHandshakeTimeout;
@@ -97,7 +100,9 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     closing_ = true;
     const auto numeric = static_cast<std::uint16_t>(code);
     note_end(std::string(reason) + " (" + std::to_string(numeric) + ")");
-    if (opened_) registry_.hub().leave(conn_);  // no-op when the hub asked for this close
+    // Our own close is never clean: the client did not choose to leave. A no-op when the hub
+    // asked for this close.
+    if (opened_) registry_.hub().leave(conn_, /*clean=*/false);
     // Our codes (1001, 1009, 4008, 4009) are valid RFC 6455 close codes; Beast's enum merely
     // does not name the 4000-4999 private range.
     close_frame_ = websocket::close_reason(static_cast<websocket::close_code>(numeric),
@@ -117,17 +122,24 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
       return;
     }
     accepted_ = true;
+    registry_.websocket_accepted();
     if (registry_.stopping()) {
       do_read();
       close(CloseCode::going_away, "server shutdown");
       return;
     }
-    auto opened = registry_.hub().open(*this, identity_.user_id, identity_.device_id);
+    const bool asked_to_resume = resume_.has_value();
+    auto opened =
+        registry_.hub().open(*this, identity_.user_id, identity_.device_id, std::move(resume_));
     conn_ = opened.conn;
     identity_.device_id = std::move(opened.device_id);
     opened_ = true;
-    spdlog::info("conn {} open user={} device={} peer={}", conn_, identity_.user_id,
-                 identity_.device_id, peer_);
+    spdlog::info("conn {} open user={} device={} session={} {} peer={}", conn_, identity_.user_id,
+                 identity_.device_id, opened.session_id,
+                 opened.resumed    ? "resumed"
+                 : asked_to_resume ? "fresh (resume refused)"
+                                   : "fresh",
+                 peer_);
     do_read();
   }
 
@@ -141,7 +153,10 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
       note_end(describe_read_error(ec));
       closing_ = true;
       drop_unsent();  // the peer is gone: nobody will read them
-      if (opened_) registry_.hub().leave(conn_);
+      // Beast reports `closed` only for a close frame from the peer (it has answered it
+      // already). If we had started the close ourselves, the hub has forgotten us and this
+      // leave is a no-op.
+      if (opened_) registry_.hub().leave(conn_, /*clean=*/ec == websocket::error::closed);
       return;  // the session ends once a pending write (if any) completes
     }
     if (opened_) {
@@ -183,7 +198,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
       closing_ = true;
       queue_.clear();
       queued_bytes_ = 0;
-      if (opened_) registry_.hub().leave(conn_);
+      if (opened_) registry_.hub().leave(conn_, /*clean=*/false);
       beast::get_lowest_layer(ws_).close();  // wakes the pending read, which ends the session
       return;
     }
@@ -221,6 +236,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
   Identity identity_;
+  std::optional<ResumeRequest> resume_;  // handed to the hub once the handshake is done
   std::string peer_;
   SessionRegistry& registry_;
 
@@ -240,10 +256,11 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 }  // namespace
 
 void start_websocket_session(beast::tcp_stream stream, UpgradeRequest request, Identity identity,
-                             std::string peer, SessionRegistry& registry) {
-  std::make_shared<WebSocketSession>(std::move(stream), std::move(identity), std::move(peer),
-                                     registry)
-      ->run(std::move(request));
+                             std::optional<ResumeRequest> resume, std::string peer,
+                             SessionRegistry& registry) {
+  std::make_shared<WebSocketSession>(std::move(stream), std::move(identity), std::move(resume),
+                                     std::move(peer), registry)
+      ->run(request);
 }
 
 }  // namespace switchboard::server

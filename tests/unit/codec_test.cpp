@@ -611,10 +611,67 @@ TEST(CodecParseReject, ErrorsEncodeAsValidReplies) {
 
 // ---- events --------------------------------------------------------------------------------
 
-TEST(CodecEncodeEvent, Welcome) {
-  EXPECT_EQ(encode_event(WelcomeEvent{"alice", "d1", "s1", 20000}, 1),
+TEST(CodecEncodeEvent, WelcomeFresh) {
+  EXPECT_EQ(encode_event(WelcomeEvent{"alice", "d1", "s1", 20000, false, 120000, {}}, 1),
             R"({"seq":1,"type":"welcome","userId":"alice","deviceId":"d1","sessionId":"s1",)"
-            R"("heartbeatMs":20000})");
+            R"("heartbeatMs":20000,"resumed":false,"resumeWindowMs":120000,"calls":[]})");
+}
+
+TEST(CodecEncodeEvent, WelcomeResumedWithCalls) {
+  const CallSnapshot ringing_caller{"c1",    CallState::ringing, Role::caller, "bob", Media::video,
+                                    "room1", 1700000030000,      {},           "d1"};
+  const CallSnapshot active_callee{"c2",    CallState::active, Role::callee,
+                                   "carol", Media::audio,      "room2",
+                                   {},      1700000005000,     "d1"};
+  const WelcomeEvent welcome{
+      "alice", "d1", "s1", 20000, true, 120000, {ringing_caller, active_callee}};
+  EXPECT_EQ(encode_event(welcome, 17),
+            R"({"seq":17,"type":"welcome","userId":"alice","deviceId":"d1","sessionId":"s1",)"
+            R"("heartbeatMs":20000,"resumed":true,"resumeWindowMs":120000,"calls":[)"
+            R"({"callId":"c1","state":"ringing","role":"caller","peer":"bob","media":"video",)"
+            R"("roomName":"room1","expiresAt":1700000030000,"deviceId":"d1"},)"
+            R"({"callId":"c2","state":"active","role":"callee","peer":"carol","media":"audio",)"
+            R"("roomName":"room2","answeredAt":1700000005000,"deviceId":"d1"}]})");
+}
+
+TEST(CodecEncodeEvent, WelcomeSnapshotOmitsAbsentFields) {
+  // A callee's call that still rings has no device yet; an empty device id is omitted too.
+  const CallSnapshot ringing_callee{"c3", CallState::ringing, Role::callee, "dave", Media::audio,
+                                    "r",  1700000040000,      {},           {}};
+  const CallSnapshot bare{"c4", CallState::active, Role::caller, "erin", Media::audio, "", {}, {},
+                          ""};
+  const WelcomeEvent welcome{"alice", "d2", "s2", 1000, false, 0, {ringing_callee, bare}};
+  EXPECT_EQ(encode_event_body(welcome),
+            R"({"type":"welcome","userId":"alice","deviceId":"d2","sessionId":"s2",)"
+            R"("heartbeatMs":1000,"resumed":false,"resumeWindowMs":0,"calls":[)"
+            R"({"callId":"c3","state":"ringing","role":"callee","peer":"dave","media":"audio",)"
+            R"("roomName":"r","expiresAt":1700000040000},)"
+            R"({"callId":"c4","state":"active","role":"caller","peer":"erin","media":"audio",)"
+            R"("roomName":""}]})");
+}
+
+TEST(CodecEncodeEvent, WelcomeSnapshotStringsStayValidJson) {
+  const std::string bad = "x\xff\"y";
+  const CallSnapshot snapshot{
+      "c", CallState::ringing, Role::caller, bad, Media::audio, "q\"r", 1, {}, bad};
+  std::string wire;
+  ASSERT_NO_THROW(wire = encode_event(WelcomeEvent{"u", "d", "s", 1, true, 2, {snapshot}}, 3));
+  const Json json = Json::parse(wire, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << wire;
+  const Json& call = json.at("calls").at(0);
+  EXPECT_EQ(call.at("peer"), "x\xef\xbf\xbd\"y");  // U+FFFD
+  EXPECT_EQ(call.at("roomName"), "q\"r");
+  EXPECT_EQ(json.at("resumed"), true);
+}
+
+TEST(CodecEncodeEvent, PeerReconnecting) {
+  EXPECT_EQ(encode_event(PeerEvent{"c1", "bob", PeerState::reconnecting}, 8),
+            R"({"seq":8,"type":"peer","callId":"c1","userId":"bob","state":"reconnecting"})");
+}
+
+TEST(CodecEncodeEvent, PeerReconnected) {
+  EXPECT_EQ(encode_event(PeerEvent{"c1", "bob", PeerState::reconnected}, 9),
+            R"({"seq":9,"type":"peer","callId":"c1","userId":"bob","state":"reconnected"})");
 }
 
 TEST(CodecEncodeEvent, Call) {
@@ -676,8 +733,10 @@ TEST(CodecEncodeEvent, EveryEndReasonRoundTrips) {
 TEST(CodecEncodeEvent, EveryEventRoundTripsThroughAJsonParser) {
   const Json data = Json::parse(R"({"k":[1,{"n":null}],"u":"\u20ac"})");
   const std::vector<std::pair<Event, std::vector<std::string>>> cases = {
-      {WelcomeEvent{"u", "d", "s", 1},
-       {"seq", "type", "userId", "deviceId", "sessionId", "heartbeatMs"}},
+      {WelcomeEvent{"u", "d", "s", 1, true, 2, {}},
+       {"seq", "type", "userId", "deviceId", "sessionId", "heartbeatMs", "resumed",
+        "resumeWindowMs", "calls"}},
+      {PeerEvent{"c", "b", PeerState::reconnecting}, {"seq", "type", "callId", "userId", "state"}},
       {CallEvent{"c", "a", "b", Media::audio, "r", data, 10, 5},
        {"seq", "type", "callId", "from", "to", "media", "roomName", "data", "expiresAt",
         "expiresInMs"}},

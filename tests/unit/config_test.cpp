@@ -72,6 +72,11 @@ TEST_F(ConfigTest, DefaultsMatchTheProtocol) {
   EXPECT_EQ(c.ring_timeout, 30s);
   EXPECT_EQ(c.heartbeat, 20s);
   EXPECT_EQ(c.ended_retention, 60s);
+  EXPECT_EQ(c.resume_window, 120s);
+  EXPECT_EQ(c.resume_buffer, 300u);
+  EXPECT_EQ(c.reconnect_grace, 30s);
+  EXPECT_EQ(c.caller_grace, 15s);
+  EXPECT_FALSE(c.ring_offline);
   EXPECT_EQ(c.jwt_secret, "");
   EXPECT_FALSE(c.allow_insecure_dev_auth);
   EXPECT_EQ(c.max_message_bytes, 64u * 1024);
@@ -92,6 +97,14 @@ TEST_F(ConfigTest, EveryFlag) {
                              "--heartbeat=7",
                              "--ended-retention",
                              "0",
+                             "--resume-window",
+                             "1.5",
+                             "--resume-buffer",
+                             "100000",
+                             "--reconnect-grace",
+                             "0",
+                             "--caller-grace=600",
+                             "--ring-offline",
                              "--jwt-secret",
                              "s3cret",
                              "--allow-insecure-dev-auth",
@@ -112,6 +125,11 @@ TEST_F(ConfigTest, EveryFlag) {
   EXPECT_EQ(c.ring_timeout, 2500ms);
   EXPECT_EQ(c.heartbeat, 7s);
   EXPECT_EQ(c.ended_retention, 0ms);
+  EXPECT_EQ(c.resume_window, 1500ms);
+  EXPECT_EQ(c.resume_buffer, 100'000u);
+  EXPECT_EQ(c.reconnect_grace, 0ms);
+  EXPECT_EQ(c.caller_grace, 600s);
+  EXPECT_TRUE(c.ring_offline);
   EXPECT_EQ(c.jwt_secret, "s3cret");
   EXPECT_TRUE(c.allow_insecure_dev_auth);
   EXPECT_EQ(c.max_message_bytes, 1000u);
@@ -125,6 +143,23 @@ TEST_F(ConfigTest, EveryFlag) {
 TEST_F(ConfigTest, BooleanFlagTakesAnExplicitValue) {
   EXPECT_FALSE(parse_ok({"--allow-insecure-dev-auth=false"}).allow_insecure_dev_auth);
   EXPECT_TRUE(parse_ok({"--allow-insecure-dev-auth=true"}).allow_insecure_dev_auth);
+  EXPECT_FALSE(parse_ok({"--ring-offline=false"}).ring_offline);
+  EXPECT_TRUE(parse_ok({"--ring-offline=true"}).ring_offline);
+}
+
+TEST_F(ConfigTest, ResumeOptionsAtTheEdgesOfTheirRanges) {
+  const Config low = parse_ok({"--resume-window", "1", "--resume-buffer", "1", "--reconnect-grace",
+                               "0", "--caller-grace", "0"});
+  EXPECT_EQ(low.resume_window, 1s);
+  EXPECT_EQ(low.resume_buffer, 1u);
+  EXPECT_EQ(low.reconnect_grace, 0ms);
+  EXPECT_EQ(low.caller_grace, 0ms);
+  const Config high = parse_ok({"--resume-window", "3600", "--resume-buffer", "100000",
+                                "--reconnect-grace", "600", "--caller-grace", "0.5"});
+  EXPECT_EQ(high.resume_window, 3600s);
+  EXPECT_EQ(high.resume_buffer, 100'000u);
+  EXPECT_EQ(high.reconnect_grace, 600s);
+  EXPECT_EQ(high.caller_grace, 500ms);
 }
 
 TEST_F(ConfigTest, EnvironmentVariables) {
@@ -132,7 +167,9 @@ TEST_F(ConfigTest, EnvironmentVariables) {
       {"SWITCHBOARD_RING_TIMEOUT", "45"},           {"SWITCHBOARD_PORT", "9000"},
       {"SWITCHBOARD_JWT_SECRET", "from-env"},       {"SWITCHBOARD_ALLOW_INSECURE_DEV_AUTH", "true"},
       {"SWITCHBOARD_MAX_SEND_QUEUE_BYTES", "2048"}, {"SWITCHBOARD_LOG_FORMAT", "json"},
-      {"SWITCHBOARD_UNRELATED", "ignored"}};
+      {"SWITCHBOARD_RESUME_WINDOW", "300"},         {"SWITCHBOARD_RESUME_BUFFER", "50"},
+      {"SWITCHBOARD_RECONNECT_GRACE", "10"},        {"SWITCHBOARD_CALLER_GRACE", "5"},
+      {"SWITCHBOARD_RING_OFFLINE", "true"},         {"SWITCHBOARD_UNRELATED", "ignored"}};
   const Config c = parse_ok({});
   EXPECT_EQ(c.ring_timeout, 45s);
   EXPECT_EQ(c.port, 9000);
@@ -140,6 +177,11 @@ TEST_F(ConfigTest, EnvironmentVariables) {
   EXPECT_TRUE(c.allow_insecure_dev_auth);
   EXPECT_EQ(c.max_send_queue_bytes, 2048u);
   EXPECT_EQ(c.log_format, LogFormat::json);
+  EXPECT_EQ(c.resume_window, 300s);
+  EXPECT_EQ(c.resume_buffer, 50u);
+  EXPECT_EQ(c.reconnect_grace, 10s);
+  EXPECT_EQ(c.caller_grace, 5s);
+  EXPECT_TRUE(c.ring_offline);
 }
 
 TEST_F(ConfigTest, JsonFile) {
@@ -152,6 +194,22 @@ TEST_F(ConfigTest, JsonFile) {
   EXPECT_TRUE(c.allow_insecure_dev_auth);
   EXPECT_EQ(c.log_level, "warn");
   EXPECT_EQ(c.max_connections, 12u);
+}
+
+TEST_F(ConfigTest, ResumeOptionsInAJsonFile) {
+  const auto path = write_file(R"({"resume-window": 60, "resume-buffer": 1000,
+      "reconnect-grace": 2.5, "caller-grace": 0, "ring-offline": true})");
+  const Config c = parse_ok({"--config", path});
+  EXPECT_EQ(c.resume_window, 60s);
+  EXPECT_EQ(c.resume_buffer, 1000u);
+  EXPECT_EQ(c.reconnect_grace, 2500ms);
+  EXPECT_EQ(c.caller_grace, 0ms);
+  EXPECT_TRUE(c.ring_offline);
+}
+
+TEST_F(ConfigTest, RingOfflineFlagBeatsEnvironment) {
+  env_["SWITCHBOARD_RING_OFFLINE"] = "true";
+  EXPECT_FALSE(parse_ok({"--ring-offline=false"}).ring_offline);
 }
 
 TEST_F(ConfigTest, ConfigFileNamedByEnvironment) {
@@ -172,8 +230,10 @@ TEST_F(ConfigTest, FlagsBeatEnvironmentBeatsFile) {
 TEST_F(ConfigTest, HelpAndVersionExitZero) {
   const ExitNow help = parse_exit({"--help"});
   EXPECT_EQ(help.code, 0);
-  for (const char* option : {"--ring-timeout", "--jwt-secret", "--max-send-queue-bytes",
-                             "--log-format", "--config", "SWITCHBOARD_"}) {
+  for (const char* option :
+       {"--ring-timeout", "--jwt-secret", "--max-send-queue-bytes", "--log-format", "--config",
+        "--resume-window", "--resume-buffer", "--reconnect-grace", "--caller-grace",
+        "--ring-offline", "SWITCHBOARD_"}) {
     EXPECT_NE(help.message.find(option), std::string::npos) << option;
   }
   // --help wins even over otherwise invalid input.
@@ -202,6 +262,19 @@ TEST_F(ConfigTest, InvalidFlagsExitTwoWithAClearMessage) {
       {{"--max-send-queue-bytes", "-5"}, "max-send-queue-bytes"},
       {{"--max-connections", "0"}, "max-connections"},
       {{"--shutdown-timeout", "-1"}, "shutdown-timeout"},
+      {{"--resume-window", "0"}, "resume-window"},
+      {{"--resume-window", "0.5"}, "resume-window"},
+      {{"--resume-window", "3601"}, "resume-window"},
+      {{"--resume-window", "inf"}, "resume-window"},
+      {{"--resume-buffer", "0"}, "resume-buffer"},
+      {{"--resume-buffer", "100001"}, "resume-buffer"},
+      {{"--resume-buffer", "-3"}, "resume-buffer"},
+      {{"--resume-buffer", "1.5"}, "resume-buffer"},
+      {{"--reconnect-grace", "-0.1"}, "reconnect-grace"},
+      {{"--reconnect-grace", "601"}, "reconnect-grace"},
+      {{"--caller-grace", "-1"}, "caller-grace"},
+      {{"--caller-grace", "600.5"}, "caller-grace"},
+      {{"--ring-offline=maybe"}, "ring-offline"},
       {{"--log-level", "verbose"}, "log-level"},
       {{"--log-format", "xml"}, "log-format"},
       {{"--host", ""}, "host"},
@@ -232,6 +305,8 @@ TEST_F(ConfigTest, InvalidFilesExitTwo) {
       {R"({"port": null})", "port"},
       {R"({"config": "other.json"})", "config"},
       {R"({"ring-timeout": 0})", "ring-timeout"},
+      {R"({"resume-buffer": 0})", "resume-buffer"},
+      {R"({"ring-offline": "sometimes"})", "ring-offline"},
   };
   for (const auto& [text, mentions] : cases) {
     const ExitNow e = parse_exit({"--config", write_file(text)});

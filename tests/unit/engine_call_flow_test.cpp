@@ -11,7 +11,7 @@ TEST(EngineFlow, WelcomeCarriesIdentityAndHeartbeat) {
   EngineConfig config;
   config.heartbeat_ms = 1234;
   Engine engine(config, ids);
-  auto actions = engine.handle(ConnectionOpened{7, "alice", ""}, TimePoint{});
+  auto actions = engine.handle(ConnectionOpened{7, "alice", "", std::nullopt}, TimePoint{});
   ASSERT_EQ(actions.size(), 1u);
   const auto& d = std::get<Deliver>(actions[0]);
   ASSERT_EQ(d.to.size(), 1u);
@@ -203,8 +203,7 @@ TEST(EngineFlow, BusyWhenCalleeIsInAnActiveCall) {
 
   // Carol calls bob (busy as callee) and alice (busy as caller): ack with the id, then ended.
   for (const char* target : {"bob", "alice"}) {
-    h.send(carol, CallCommand{target, Media::audio, std::nullopt, std::nullopt, std::nullopt, {}},
-           "x");
+    h.send(carol, CallCommand{target, Media::audio, std::nullopt, std::nullopt, std::nullopt, {}});
     auto ack = h.next_ack(carol);
     ASSERT_TRUE(ack.call_id.has_value());
     auto ended = h.next_ended(carol, EndReason::busy);

@@ -4,22 +4,42 @@ namespace switchboard::testing {
 
 EngineHarness::EngineHarness(EngineConfig config) : ids_("id"), engine_(config, ids_) {}
 
-ConnId EngineHarness::connect(const std::string& user, const std::string& device) {
+ConnId EngineHarness::open(const std::string& user, const std::string& device,
+                           std::optional<ResumeRequest> resume) {
   const ConnId conn = next_conn_++;
-  absorb(engine_.handle(ConnectionOpened{conn, user, device}, now_));
-  auto welcome = next_event<WelcomeEvent>(conn);
-  EXPECT_EQ(welcome.user_id, user);
+  absorb(engine_.handle(ConnectionOpened{conn, user, device, std::move(resume)}, now_));
+  last_welcome_ = next_event<WelcomeEvent>(conn);
+  EXPECT_EQ(last_welcome_.user_id, user);
   if (!device.empty()) {
-    EXPECT_EQ(welcome.device_id, device);
+    EXPECT_EQ(last_welcome_.device_id, device);
   }
+  users_[conn] = user;
+  devices_[conn] = last_welcome_.device_id;
+  sessions_[conn] = last_welcome_.session_id;
   return conn;
 }
 
+ConnId EngineHarness::connect(const std::string& user, const std::string& device) {
+  return open(user, device, std::nullopt);
+}
+
+ConnId EngineHarness::resume(ConnId old, std::optional<Seq> last_seq) {
+  return open(users_[old], devices_[old],
+              ResumeRequest{sessions_[old], last_seq.value_or(popped_seq_[old])});
+}
+
 void EngineHarness::disconnect(ConnId conn) {
-  absorb(engine_.handle(ConnectionClosed{conn}, now_));
+  absorb(engine_.handle(ConnectionClosed{conn, true}, now_));
+  closed_.emplace(conn, CloseCode::going_away);
+}
+
+void EngineHarness::drop(ConnId conn) {
+  absorb(engine_.handle(ConnectionClosed{conn, false}, now_));
+  closed_.emplace(conn, CloseCode::going_away);
 }
 
 void EngineHarness::send(ConnId conn, CommandBody body, std::optional<std::string> id) {
+  if (id && id->empty()) id = "cmd" + std::to_string(next_command_++);
   absorb(engine_.handle(CommandReceived{conn, Command{std::move(id), std::move(body)}}, now_));
 }
 
@@ -35,8 +55,11 @@ void EngineHarness::absorb(Actions actions) {
       EXPECT_FALSE(d->to.empty()) << "a Deliver with no recipients";
       for (const Recipient& r : d->to) {
         EXPECT_FALSE(closed_.contains(r.conn)) << "event for closed connection " << r.conn;
-        // Sequence numbers start at 1 and grow by exactly one per event per connection.
-        EXPECT_EQ(r.seq, last_seq_[r.conn] + 1) << "seq gap on connection " << r.conn;
+        // A welcome sets the starting point (1, or lastSeq on resume); every later event on
+        // the connection is exactly one more than the one before.
+        if (!std::holds_alternative<WelcomeEvent>(*d->event)) {
+          EXPECT_EQ(r.seq, last_seq_[r.conn] + 1) << "seq gap on connection " << r.conn;
+        }
         last_seq_[r.conn] = r.seq;
         inbox_[r.conn].emplace_back(Delivered{r.seq, *d->event});
       }
@@ -56,6 +79,7 @@ std::optional<InboxItem> EngineHarness::pop(ConnId conn) {
   if (q.empty()) return std::nullopt;
   InboxItem item = std::move(q.front());
   q.pop_front();
+  if (const auto* d = std::get_if<Delivered>(&item)) popped_seq_[conn] = d->seq;
   return item;
 }
 
@@ -105,7 +129,7 @@ void EngineHarness::expect_all_quiet() {
 
 std::string EngineHarness::place_call(ConnId caller, const std::string& to, CallCommand extra) {
   extra.to = to;
-  send(caller, extra, "place");
+  send(caller, extra);
   return next_ack(caller).call_id.value_or("");
 }
 

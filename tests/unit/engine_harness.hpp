@@ -28,10 +28,19 @@ class EngineHarness {
  public:
   explicit EngineHarness(EngineConfig config = {});
 
-  // Opens a connection and consumes its `welcome`.
+  // Opens a connection and consumes its `welcome` (kept in last_welcome()).
   ConnId connect(const std::string& user, const std::string& device = "");
+  // The client closes with a close frame: its session ends at once.
   void disconnect(ConnId conn);
-  void send(ConnId conn, CommandBody body, std::optional<std::string> id = "c");
+  // The connection dies without a close frame: its session is held for resume.
+  void drop(ConnId conn);
+  // Reconnects the device of `old` asking to resume its session from the last seq the test
+  // popped there (or `last_seq`); consumes the welcome and returns the new connection.
+  ConnId resume(ConnId old, std::optional<Seq> last_seq = std::nullopt);
+  const WelcomeEvent& last_welcome() const { return last_welcome_; }
+  const std::string& session_of(ConnId conn) { return sessions_[conn]; }
+  // `id` "" (the default) picks a fresh command id; std::nullopt sends none.
+  void send(ConnId conn, CommandBody body, std::optional<std::string> id = "");
   // Advances the manual clock and lets due deadlines fire.
   void advance(Millis by);
 
@@ -65,8 +74,14 @@ class EngineHarness {
   Engine engine_;
   TimePoint now_{Millis(1'700'000'000'000)};
   ConnId next_conn_ = 1;
+  int next_command_ = 1;
   std::map<ConnId, std::deque<InboxItem>> inbox_;
-  std::map<ConnId, Seq> last_seq_;
+  std::map<ConnId, Seq> last_seq_;    // highest seq delivered per connection
+  std::map<ConnId, Seq> popped_seq_;  // highest seq the test consumed per connection
+  std::map<ConnId, std::string> users_, devices_, sessions_;
+  WelcomeEvent last_welcome_;
+  ConnId open(const std::string& user, const std::string& device,
+              std::optional<ResumeRequest> resume);
   std::map<ConnId, CloseCode> closed_;
   std::vector<CallStateChanged> changes_;
 };

@@ -173,25 +173,41 @@ TEST(EngineRace, LastRingingDeviceGoneStillRingsUntilTimeout) {
   h.disconnect(t.b1);
   h.disconnect(t.b2);
   h.expect_all_quiet();
-  // A device that comes back can still answer the call it heard about elsewhere (push).
+  // A device that comes back hears the call ring, with the time that is left, and can answer.
+  h.advance(Millis(2'000));
   auto b3 = h.connect("bob", "3");
+  ASSERT_EQ(h.last_welcome().calls.size(), 1u);
+  EXPECT_EQ(h.last_welcome().calls[0].state, CallState::ringing);
+  EXPECT_EQ(h.last_welcome().calls[0].role, Role::callee);
+  EXPECT_FALSE(h.last_welcome().calls[0].device_id.has_value());
+  EXPECT_EQ(h.next_event<CallEvent>(b3).expires_in_ms, 3'000);
   h.answer(b3, t.alice, t.id);
   h.expect_all_quiet();
 }
 
-TEST(EngineRace, ReplacedDeviceIsClosedAndItsCallsHandled) {
+TEST(EngineRace, ReplacedDeviceIsClosedAndTheNewConnectionKeepsItsCalls) {
   TwoDeviceCall t;
   auto& h = t.h;
-  auto alice2 = h.connect("alice", "a");
+  auto alice2 = h.connect("alice", "a");  // same device, no resume: a fresh session
   EXPECT_EQ(h.closed_with(t.alice), CloseCode::replaced);
-  h.next_ended(t.b1, EndReason::canceled);
-  h.next_ended(t.b2, EndReason::canceled);
+  EXPECT_FALSE(h.last_welcome().resumed);
+  ASSERT_EQ(h.last_welcome().calls.size(), 1u);
+  EXPECT_EQ(h.last_welcome().calls[0].call_id, t.id);
+  EXPECT_EQ(h.last_welcome().calls[0].role, Role::caller);
+  EXPECT_EQ(h.last_welcome().calls[0].device_id, "a");
+  h.expect_all_quiet();  // the call rings on: it is the same phone
+  EXPECT_EQ(h.engine().connection_count(), 3u);
+  h.drop(t.alice);  // the late close of the replaced socket is harmless
+  EXPECT_EQ(h.engine().connection_count(), 3u);
+
+  // The new connection is the caller now.
+  h.answer(t.b1, alice2, t.id);
+  h.next_ended(t.b2, EndReason::answered_elsewhere);
+  h.send(alice2, HangupCommand{t.id, std::nullopt});
+  h.next_ack(alice2);
+  h.next_ended(alice2, EndReason::completed);
+  h.next_ended(t.b1, EndReason::completed);
   h.expect_all_quiet();
-  EXPECT_EQ(h.engine().connection_count(), 3u);
-  h.disconnect(t.alice);  // the late close of the replaced socket is harmless
-  EXPECT_EQ(h.engine().connection_count(), 3u);
-  h.send(alice2, PingCommand{});
-  EXPECT_TRUE(h.pop(alice2).has_value());
 }
 
 TEST(EngineRace, EveryDeviceThatHadTheCallGetsExactlyOneEnded) {

@@ -17,8 +17,8 @@ TEST(EngineRules, SelfCallIsRefused) {
   EngineHarness h;
   auto alice = h.connect("alice", "1");
   h.connect("alice", "2");
-  h.send(alice, call_to("alice"));
-  EXPECT_EQ(h.next_error(alice, ErrorCode::self_call).id, "c");
+  h.send(alice, call_to("alice"), "self");
+  EXPECT_EQ(h.next_error(alice, ErrorCode::self_call).id, "self");
   h.expect_all_quiet();
 }
 
