@@ -76,7 +76,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
     handle(parser_->release());
   }
 
-  void handle(http::request<http::string_body> request) {
+  void handle(const http::request<http::string_body>& request) {
     if (registry_.stopping()) return respond(request, http::status::service_unavailable, "");
     auto url = urls::parse_origin_form(request.target());
     if (!url) return respond(request, http::status::bad_request, "malformed request target");
@@ -112,9 +112,9 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
     }
     handed_off_ = true;
     stream_.expires_never();  // the WebSocket stream keeps its own timeouts
-    start_websocket_session(
-        std::move(stream_), std::move(request), std::move(std::get<Identity>(auth)),
-        std::move(std::get<std::optional<ResumeRequest>>(resume)), peer_, registry_);
+    start_websocket_session(std::move(stream_), request, std::move(std::get<Identity>(auth)),
+                            std::move(std::get<std::optional<ResumeRequest>>(resume)), peer_,
+                            registry_);
   }
 
   void refuse_upgrade(const http::request<http::string_body>& request, http::status status,

@@ -255,9 +255,9 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
 }  // namespace
 
-void start_websocket_session(beast::tcp_stream stream, UpgradeRequest request, Identity identity,
-                             std::optional<ResumeRequest> resume, std::string peer,
-                             SessionRegistry& registry) {
+void start_websocket_session(beast::tcp_stream stream, const UpgradeRequest& request,
+                             Identity identity, std::optional<ResumeRequest> resume,
+                             std::string peer, SessionRegistry& registry) {
   std::make_shared<WebSocketSession>(std::move(stream), std::move(identity), std::move(resume),
                                      std::move(peer), registry)
       ->run(request);

@@ -19,7 +19,7 @@ namespace switchboard::server {
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
 // `resume`: the client's `session` + `lastSeq`, already validated; handed to the engine.
-void start_websocket_session(boost::beast::tcp_stream stream, UpgradeRequest request,
+void start_websocket_session(boost::beast::tcp_stream stream, const UpgradeRequest& request,
                              Identity identity, std::optional<ResumeRequest> resume,
                              std::string peer, SessionRegistry& registry);
 

@@ -177,10 +177,17 @@ TEST_F(CallFlowTest, SeqIncrementsPerEventAndNotForResponses) {
     const std::string call_id = "seq-" + std::to_string(round);
     ASSERT_TRUE(alice->send_json(command("call", {{"to", "bob"}, {"callId", call_id}})));
     EXPECT_EQ(bob->expect_type("call").value("seq", 0), 2 + 2 * round);
-    ASSERT_TRUE(bob->send_json(command("ping", {{"id", "p"}})));
-    EXPECT_FALSE(bob->expect_type("pong").contains("seq"));
-    ASSERT_TRUE(bob->send_json(command("reject", {{"id", "r"}, {"callId", call_id}})));
-    EXPECT_FALSE(bob->expect_type("ack").contains("seq"));
+    // Fresh ids each round: a repeated id would be answered from the cache, not run.
+    const std::string ping_id = "p" + std::to_string(round);
+    ASSERT_TRUE(bob->send_json(command("ping", {{"id", ping_id}})));
+    const Json pong = bob->expect_type("pong");
+    EXPECT_EQ(pong.value("id", ""), ping_id);
+    EXPECT_FALSE(pong.contains("seq"));
+    const std::string reject_id = "r" + std::to_string(round);
+    ASSERT_TRUE(bob->send_json(command("reject", {{"id", reject_id}, {"callId", call_id}})));
+    const Json ack = bob->expect_type("ack");
+    EXPECT_EQ(ack.value("id", ""), reject_id);
+    EXPECT_FALSE(ack.contains("seq"));
     EXPECT_EQ(bob->expect_type("ended").value("seq", 0), 3 + 2 * round);
     EXPECT_EQ(alice->expect_type("ended").value("seq", 0), 2 + round);
   }
@@ -192,9 +199,9 @@ TEST_F(CallFlowTest, RingingIsForwardedOnlyOnce) {
   auto bob = connect("bob", "b1");
   const std::string call_id = place_call(*alice, "bob");
   bob->expect_type("call");
-  for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(bob->send_json(command("ringing", {{"id", "r"}, {"callId", call_id}})));
-    EXPECT_EQ(bob->expect_type("ack").value("id", ""), "r");
+  for (const char* id : {"r1", "r2"}) {  // distinct ids, so the second one really runs
+    ASSERT_TRUE(bob->send_json(command("ringing", {{"id", id}, {"callId", call_id}})));
+    EXPECT_EQ(bob->expect_type("ack").value("id", ""), id);
   }
   EXPECT_EQ(alice->expect_type("ringing").value("callId", ""), call_id);
   alice->expect_silence();

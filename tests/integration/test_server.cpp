@@ -1,8 +1,11 @@
 #include "tests/integration/test_server.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <sstream>
+#include <thread>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -79,29 +82,45 @@ std::uint16_t IntegrationTest::port() const {
 
 std::unique_ptr<WsTestClient> IntegrationTest::connect(const std::string& user,
                                                        const std::string& device) {
-  auto client = std::make_unique<WsTestClient>();
   std::string query = "user=" + user;
   if (!device.empty()) query += "&device=" + device;
-  const ConnectResult result = client->connect(port(), query);
-  EXPECT_TRUE(result.ok) << "connect " << query << ": status " << result.http_status << " "
-                         << result.error;
-  if (result.ok) {
-    const Json welcome = client->expect_type("welcome");
-    EXPECT_EQ(welcome.value("userId", ""), user);
-    if (!device.empty()) {
-      EXPECT_EQ(welcome.value("deviceId", ""), device);
-    }
+  auto client = connect_query(query);
+  const Json& welcome = client->welcome();
+  EXPECT_EQ(welcome.value("userId", ""), user);
+  if (!device.empty()) {
+    EXPECT_EQ(welcome.value("deviceId", ""), device);
   }
   return client;
 }
 
+std::unique_ptr<WsTestClient> IntegrationTest::connect_query(const std::string& query) {
+  auto client = std::make_unique<WsTestClient>();
+  const ConnectResult result = client->connect(port(), query);
+  EXPECT_TRUE(result.ok) << "connect " << query << ": status " << result.http_status << " "
+                         << result.error;
+  if (result.ok) client->expect_type("welcome");
+  return client;
+}
+
+std::unique_ptr<WsTestClient> IntegrationTest::resume(const std::string& user,
+                                                      const std::string& device,
+                                                      const WsTestClient& old) {
+  return connect_query("user=" + user + "&device=" + device + "&session=" + old.session_id() +
+                       "&lastSeq=" + std::to_string(old.last_seq()));
+}
+
+std::string IntegrationTest::next_id(const std::string& prefix) {
+  return prefix + "-" + std::to_string(++next_id_);
+}
+
 std::string IntegrationTest::place_call(WsTestClient& caller, const std::string& to, Json extra) {
   Json message = command("call", std::move(extra));
+  const std::string id = next_id("place-call");
   message["to"] = to;
-  message["id"] = "place-call";
+  message["id"] = id;
   EXPECT_TRUE(caller.send_json(message)) << caller.last_error();
   const Json ack = caller.expect_type("ack");
-  EXPECT_EQ(ack.value("id", ""), "place-call");
+  EXPECT_EQ(ack.value("id", ""), id);
   EXPECT_TRUE(ack.contains("callId") && ack["callId"].is_string()) << ack.dump();
   return ack.value("callId", "");
 }
@@ -115,6 +134,48 @@ std::string IntegrationTest::establish_call(WsTestClient& caller, WsTestClient& 
   const Json answer = caller.expect_type("answer");
   EXPECT_EQ(answer.value("callId", ""), call_id);
   return call_id;
+}
+
+std::map<std::string, std::int64_t> IntegrationTest::metrics() {
+  std::map<std::string, std::int64_t> samples;
+  const HttpResult result = http_get(port(), "/metrics");
+  EXPECT_EQ(result.status, 200) << result.error;
+  if (result.status != 200) return samples;
+  std::istringstream lines(result.body);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line.front() == '#') continue;
+    const auto space = line.rfind(' ');
+    if (space == std::string::npos) {
+      ADD_FAILURE() << "not a sample line: " << line;
+      continue;
+    }
+    std::int64_t value = 0;
+    const char* end = line.data() + line.size();
+    const auto [ptr, ec] = std::from_chars(line.data() + space + 1, end, value);
+    if (ec != std::errc() || ptr != end) {
+      ADD_FAILURE() << "not an integer sample: " << line;
+      continue;
+    }
+    samples[line.substr(0, space)] = value;
+  }
+  return samples;
+}
+
+bool IntegrationTest::wait_for_metric(const std::string& sample, std::int64_t value,
+                                      Millis timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto samples = metrics();
+    const auto it = samples.find(sample);
+    if (it != samples.end() && it->second == value) return true;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ADD_FAILURE() << sample << " never became " << value << " within " << timeout.count()
+                    << " ms (last: " << (it == samples.end() ? -1 : it->second) << ")";
+      return false;
+    }
+    std::this_thread::sleep_for(Millis{5});
+  }
 }
 
 Json command(const std::string& type, Json fields) {

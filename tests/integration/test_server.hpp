@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -53,8 +54,19 @@ class IntegrationTest : public ::testing::Test {
   // Stops (if still running) and destroys the server: every socket it held is closed after.
   void destroy_server() { server_.reset(); }
 
-  // Connects `user` (with `device` unless empty) and consumes the welcome.
+  // Connects `user` (with `device` unless empty) and consumes the welcome (kept in the
+  // client's welcome()).
   std::unique_ptr<WsTestClient> connect(const std::string& user, const std::string& device = {});
+  // Connects with this exact query and consumes the welcome.
+  std::unique_ptr<WsTestClient> connect_query(const std::string& query);
+  // Reconnects `user`/`device` asking to resume the session `old` had, from the last seq it
+  // processed; consumes the welcome (which may say resumed:false).
+  std::unique_ptr<WsTestClient> resume(const std::string& user, const std::string& device,
+                                       const WsTestClient& old);
+
+  // A command id not used before in this test: a repeated id is answered from the session's
+  // cache and not executed (PROTOCOL.md "Idempotent commands").
+  std::string next_id(const std::string& prefix = "cmd");
 
   // Sends `call` to `to` with a command id and returns the callId from the ack.
   std::string place_call(WsTestClient& caller, const std::string& to, Json extra = Json::object());
@@ -62,8 +74,16 @@ class IntegrationTest : public ::testing::Test {
   std::string establish_call(WsTestClient& caller, WsTestClient& callee,
                              const std::string& callee_user);
 
+  // GET /metrics parsed into "name{labels}" -> value; empty (and a test failure) on error.
+  std::map<std::string, std::int64_t> metrics();
+  // Polls /metrics until `sample` (e.g. "switchboard_sessions_detached") equals `value`; how
+  // tests learn that the server has noticed a cut connection. False past the deadline.
+  bool wait_for_metric(const std::string& sample, std::int64_t value,
+                       Millis timeout = kDefaultTimeout);
+
  private:
   std::unique_ptr<TestServer> server_;
+  int next_id_ = 0;
 };
 
 // A command with the given type and fields.

@@ -54,6 +54,9 @@ struct WsTestClient::Impl {
   beast::flat_buffer read_buffer;
   std::deque<std::string> inbox;
   std::string last_error;
+  std::int64_t last_seq = 0;
+  std::string session_id;
+  Json welcome;
 
   tcp::socket& socket() { return beast::get_lowest_layer(ws).socket(); }
 
@@ -72,16 +75,40 @@ struct WsTestClient::Impl {
     });
   }
 
-  // Aborts everything outstanding on the socket and lets the handlers finish.
-  void abort_socket() {
+  // Aborts everything outstanding on the socket and lets the handlers finish. With `rst`,
+  // a zero linger makes close() send a TCP reset instead of a FIN.
+  void abort_socket(bool rst = false) {
     beast::error_code ignored;
     if (socket().is_open()) {
-      socket().shutdown(tcp::socket::shutdown_both, ignored);
+      if (rst) {
+        socket().set_option(net::socket_base::linger(true, 0), ignored);
+      } else {
+        socket().shutdown(tcp::socket::shutdown_both, ignored);
+      }
       socket().close(ignored);
     }
     run_until(
         ioc, [this] { return !read_pending; }, Millis{1'000});
     read_failed = true;
+  }
+
+  // Keeps the seq bookkeeping for a message the test is about to process.
+  void track(const std::string& raw) {
+    const Json message = Json::parse(raw, nullptr, false);
+    if (!message.is_object() || !message.contains("seq")) return;
+    const Json& seq_field = message["seq"];
+    if (!seq_field.is_number_integer()) {
+      ADD_FAILURE() << "seq is not an integer: " << raw;
+      return;
+    }
+    const auto seq = seq_field.get<std::int64_t>();
+    if (message.value("type", "") == "welcome") {
+      welcome = message;
+      session_id = message.value("sessionId", "");
+    } else if (seq != last_seq + 1) {
+      ADD_FAILURE() << "seq " << seq << " after " << last_seq << " (gap or repeat): " << raw;
+    }
+    last_seq = seq;
   }
 
   bool write(std::string_view bytes, bool binary, Millis timeout) {
@@ -211,6 +238,7 @@ std::optional<std::string> WsTestClient::recv_raw(Millis timeout) {
   if (s.inbox.empty()) return std::nullopt;
   std::string message = std::move(s.inbox.front());
   s.inbox.pop_front();
+  s.track(message);
   return message;
 }
 
@@ -290,6 +318,12 @@ void WsTestClient::close(std::uint16_t code, Millis timeout) {
 
 void WsTestClient::disconnect() {
   impl_->abort_socket();
+  impl_->inbox.clear();
+}
+
+void WsTestClient::reset() {
+  impl_->abort_socket(/*rst=*/true);
+  impl_->inbox.clear();
 }
 
 bool WsTestClient::is_open() const {
@@ -298,6 +332,18 @@ bool WsTestClient::is_open() const {
 
 const std::string& WsTestClient::last_error() const {
   return impl_->last_error;
+}
+
+std::int64_t WsTestClient::last_seq() const {
+  return impl_->last_seq;
+}
+
+const std::string& WsTestClient::session_id() const {
+  return impl_->session_id;
+}
+
+const Json& WsTestClient::welcome() const {
+  return impl_->welcome;
 }
 
 HttpResult http_get(std::uint16_t port, std::string_view target, Millis timeout) {
@@ -331,6 +377,7 @@ HttpResult http_get(std::uint16_t port, std::string_view target, Millis timeout)
           return;
         }
         result.status = static_cast<int>(response.result_int());
+        result.content_type = std::string(response[http::field::content_type]);
         result.body = response.body();
       });
     });

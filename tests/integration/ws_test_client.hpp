@@ -40,6 +40,7 @@ struct CloseResult {
 
 struct HttpResult {
   int status = 0;  // 0: the request failed (see error)
+  std::string content_type;
   std::string body;
   std::string error;
 };
@@ -80,11 +81,21 @@ class WsTestClient {
   CloseResult wait_close(Millis timeout = kDefaultTimeout);
   // Client-initiated close handshake with `code` (bounded by timeout).
   void close(std::uint16_t code = 1000, Millis timeout = kDefaultTimeout);
-  // Drops the TCP connection without a close handshake.
+  // Cuts the connection without a close frame, as a dying phone or a lost network would:
+  // disconnect() sends a FIN (EOF for the server), reset() a TCP RST. Messages received but
+  // not yet returned by recv() are discarded: the app never processed them.
   void disconnect();
+  void reset();
 
   bool is_open() const;
   const std::string& last_error() const;
+
+  // What this client has processed (messages returned by recv/recv_raw/expect_type). Every
+  // event must continue the session's seq by exactly one after `welcome.seq` (PROTOCOL.md
+  // "Server -> client events"); a gap or repeat fails the test where it is read.
+  std::int64_t last_seq() const;           // 0 before the welcome
+  const std::string& session_id() const;  // from the last welcome
+  const Json& welcome() const;            // the last welcome (null before it)
 
  private:
   struct Impl;
