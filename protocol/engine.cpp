@@ -78,8 +78,8 @@ std::size_t Engine::call_count() const {
 
 // Every event goes through the recipient session's replay buffer, connected or not: frames
 // in flight die with a dropped socket, and the buffer is what a resume replays.
-void Engine::State::deliver(const Event& event, const std::vector<SessionId>& to) {
-  auto shared = std::make_shared<const Event>(event);
+void Engine::State::deliver(Event event, const std::vector<SessionId>& to) {
+  auto shared = std::make_shared<const Event>(std::move(event));
   Deliver d{shared, {}};
   for (const SessionId& id : to) {
     Session* s = find_session(id);
@@ -96,8 +96,8 @@ void Engine::State::deliver(const Event& event, const std::vector<SessionId>& to
 }
 
 // Outside the session's sequence of buffered events: `welcome` and replays.
-void Engine::State::send_direct(const Event& event, ConnId conn, Seq seq) {
-  out.emplace_back(Deliver{std::make_shared<const Event>(event), {{conn, seq}}});
+void Engine::State::send_direct(Event event, ConnId conn, Seq seq) {
+  out.emplace_back(Deliver{std::make_shared<const Event>(std::move(event)), {{conn, seq}}});
 }
 
 void Engine::State::reply(ConnId conn, Response response) {

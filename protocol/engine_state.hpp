@@ -108,8 +108,8 @@ struct Engine::State {
   Session* find_session(const SessionId& id);
 
   // engine.cpp: delivery, endings, timers
-  void deliver(const Event& event, const std::vector<SessionId>& to);
-  void send_direct(const Event& event, ConnId conn, Seq seq);
+  void deliver(Event event, const std::vector<SessionId>& to);
+  void send_direct(Event event, ConnId conn, Seq seq);
   void reply(ConnId conn, Response response);
   void error(ConnId conn, const Command& cmd, ErrorCode code, std::string message);
   void ack(ConnId conn, const Command& cmd, std::optional<std::string> call_id = std::nullopt);
