@@ -26,18 +26,42 @@ TEST_F(KeepAliveTest, ReadingClientSurvivesIdlePeriods) {
   EXPECT_EQ(alice->expect_type("pong").value("id", ""), "p");
 }
 
-TEST_F(KeepAliveTest, SilentClientIsDroppedAndItsCallEnds) {
-  start_server(fast_heartbeat());
+TEST_F(KeepAliveTest, SilentClientIsDroppedAndItsCallEndsAfterTheGrace) {
+  server::Config config = fast_heartbeat();
+  config.reconnect_grace = Millis{300};
+  start_server(config);
   auto alice = connect("alice", "a1");
   auto bob = connect("bob", "b1");
   const std::string call_id = establish_call(*alice, *bob, "bob");
-  // bob stops reading, so he never answers a ping; alice keeps reading.
-  const Json ended = alice->expect_type("ended", Millis{3'000});
+  // bob stops reading, so he never answers a ping; alice keeps reading. Missed heartbeats are
+  // a drop, not a leave: alice first hears that bob is reconnecting...
+  const Json reconnecting = alice->expect_type("peer", Millis{3'000});
+  EXPECT_EQ(reconnecting.value("callId", ""), call_id);
+  EXPECT_EQ(reconnecting.value("userId", ""), "bob");
+  EXPECT_EQ(reconnecting.value("state", ""), "reconnecting");
+  // ...and, since he does not come back within the reconnect grace, that the call is lost.
+  const Json ended = alice->expect_type("ended", Millis{2'000});
   EXPECT_EQ(ended.value("callId", ""), call_id);
   EXPECT_EQ(ended.value("reason", ""), "connection_lost");
   EXPECT_EQ(ended.value("by", ""), "bob");
   const CloseResult closed = bob->wait_close(Millis{1'000});
   EXPECT_TRUE(closed.closed);
+}
+
+TEST_F(KeepAliveTest, SilentClientMayResumeAfterBeingDropped) {
+  start_server(fast_heartbeat());
+  auto alice = connect("alice", "a1");
+  auto bob = connect("bob", "b1");
+  const std::string call_id = establish_call(*alice, *bob, "bob");
+  EXPECT_EQ(alice->expect_type("peer", Millis{3'000}).value("state", ""), "reconnecting");
+  ASSERT_TRUE(alice->send_json(command("signal", {{"callId", call_id}, {"data", {{"n", 1}}}})));
+  // The app wakes up, finds its socket dead and resumes: nothing was lost meanwhile.
+  bob->reset();
+  auto bob_again = resume("bob", "b1", *bob);
+  EXPECT_TRUE(bob_again->welcome().value("resumed", false)) << bob_again->welcome().dump();
+  EXPECT_EQ(bob_again->expect_type("signal").value("data", Json()), (Json{{"n", 1}}));
+  EXPECT_EQ(alice->expect_type("peer").value("state", ""), "reconnected");
+  bob_again->expect_silence();
 }
 
 }  // namespace

@@ -43,7 +43,9 @@ TEST_F(LimitsTest, OversizeFrameClosesWith1009) {
 }
 
 TEST_F(LimitsTest, SlowConsumerIsClosedWith4008) {
-  start_server();
+  server::Config config = test_config();
+  config.reconnect_grace = Millis{300};
+  start_server(config);
   auto alice = connect("alice", "a1");
   // bob reads nothing while alice floods; a small receive window makes the server's queue,
   // not the kernel buffers, absorb the backlog.
@@ -56,19 +58,19 @@ TEST_F(LimitsTest, SlowConsumerIsClosedWith4008) {
   const Json signal = big_signal(call_id, 60 * 1024);
   const std::string frame = signal.dump();
   const auto deadline = Clock::now() + std::chrono::seconds(10);
-  bool call_ended = false;
+  bool cut_off = false;
   int sent = 0;
-  for (; sent < 1'000 && Clock::now() < deadline && !call_ended; ++sent) {
+  for (; sent < 1'000 && Clock::now() < deadline && !cut_off; ++sent) {
     if (!alice->send_text(frame)) break;
-    // Once bob is cut off the call ends; alice hears `ended` and stops flooding.
+    // A forced 4008 is a drop, not a leave: alice hears `peer reconnecting` and stops.
     while (auto message = alice->recv(Millis{1})) {
-      if (message->value("type", "") == "ended") {
-        call_ended = true;
-        EXPECT_EQ(message->value("reason", ""), "connection_lost") << message->dump();
-      }
+      ASSERT_EQ(message->value("type", ""), "peer") << message->dump();
+      EXPECT_EQ(message->value("state", ""), "reconnecting") << message->dump();
+      EXPECT_EQ(message->value("userId", ""), "bob") << message->dump();
+      cut_off = true;
     }
   }
-  EXPECT_TRUE(call_ended) << "no `ended` after " << sent << " signals of 60 KiB";
+  EXPECT_TRUE(cut_off) << "no `peer reconnecting` after " << sent << " signals of 60 KiB";
 
   const CloseResult closed = bob.wait_close(Millis{5'000});
   ASSERT_TRUE(closed.closed) << "bob still open after draining " << closed.drained;
@@ -77,6 +79,12 @@ TEST_F(LimitsTest, SlowConsumerIsClosedWith4008) {
   EXPECT_EQ(*closed.code, 4008);
   // The server stopped queueing at its limit: bob cannot have received the whole flood.
   EXPECT_LT(closed.drained, static_cast<std::size_t>(sent));
+
+  // bob does not come back within the reconnect grace: the call is lost.
+  const Json ended = alice->expect_type("ended");
+  EXPECT_EQ(ended.value("callId", ""), call_id);
+  EXPECT_EQ(ended.value("reason", ""), "connection_lost");
+  EXPECT_EQ(ended.value("by", ""), "bob");
 }
 
 }  // namespace

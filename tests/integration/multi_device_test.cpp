@@ -118,8 +118,14 @@ TEST_F(MultiDeviceTest, DeviceConnectedAfterTheCallMayAnswer) {
   auto alice = connect("alice", "a1");
   auto bob1 = connect("bob", "b1");
   const std::string call_id = place_call(*alice, "bob");
-  bob1->expect_type("call");
+  const Json first = bob1->expect_type("call");
   auto bob2 = connect("bob", "b2");
+  // The late device is told about the call that is ringing (re-delivery), with the time left.
+  const Json late = bob2->expect_type("call");
+  EXPECT_EQ(late.value("callId", ""), call_id);
+  EXPECT_EQ(late.value("seq", 0), 2);
+  EXPECT_EQ(late.value("expiresAt", std::int64_t{0}), first.value("expiresAt", std::int64_t{0}));
+  EXPECT_LE(late.value("expiresInMs", std::int64_t{-1}), first.value("expiresInMs", std::int64_t{0}));
   ASSERT_TRUE(bob2->send_json(command("answer", {{"callId", call_id}})));
   EXPECT_EQ(alice->expect_type("answer").value("deviceId", ""), "b2");
   EXPECT_EQ(bob1->expect_type("ended").value("reason", ""), "answered_elsewhere");
@@ -158,23 +164,60 @@ TEST_F(MultiDeviceTest, RingingCallsDoNotMakeBusyButActiveOnesBlockAnswers) {
   bob->expect_silence();
 }
 
-TEST_F(MultiDeviceTest, ReplacedCallerConnectionLosesItsCall) {
+TEST_F(MultiDeviceTest, ReplacingCallerConnectionTakesOverItsCall) {
   start_server();
   auto alice = connect("alice", "a1");
   auto bob = connect("bob", "b1");
   const std::string call_id = establish_call(*alice, *bob, "bob");
+  // Same user and device, a new session: the same phone on a new socket.
   auto alice_again = connect("alice", "a1");
   const CloseResult closed = alice->wait_close();
   ASSERT_TRUE(closed.code.has_value()) << closed.error;
   EXPECT_EQ(*closed.code, 4009);
-  const Json ended = bob->expect_type("ended");
-  EXPECT_EQ(ended.value("callId", ""), call_id);
-  EXPECT_EQ(ended.value("reason", ""), "connection_lost");
-  EXPECT_EQ(ended.value("by", ""), "alice");
-  // The new connection never had the call, and the call is over.
-  alice_again->expect_silence(Millis{0});
+  const Json& welcome = alice_again->welcome();
+  EXPECT_FALSE(welcome.value("resumed", true)) << welcome.dump();
+  EXPECT_NE(welcome.value("sessionId", ""), alice->session_id());
+  ASSERT_EQ(welcome.value("calls", Json()).size(), 1U) << welcome.dump();
+  const Json& snapshot = welcome["calls"][0];
+  EXPECT_EQ(snapshot.value("callId", ""), call_id);
+  EXPECT_EQ(snapshot.value("state", ""), "active");
+  EXPECT_EQ(snapshot.value("role", ""), "caller");
+  EXPECT_EQ(snapshot.value("peer", ""), "bob");
+  EXPECT_EQ(snapshot.value("deviceId", ""), "a1");
+  EXPECT_TRUE(snapshot.contains("answeredAt")) << snapshot.dump();
+  // The old connection never dropped (it was replaced), so bob heard nothing and the call
+  // goes on with the new connection as its caller's device.
+  bob->expect_silence();
+  ASSERT_TRUE(alice_again->send_json(command("signal", {{"callId", call_id}, {"data", {{"k", 1}}}})));
+  const Json signal = bob->expect_type("signal");
+  EXPECT_EQ(signal.value("fromDevice", ""), "a1");
+  EXPECT_EQ(signal.value("data", Json()), (Json{{"k", 1}}));
   ASSERT_TRUE(alice_again->send_json(command("hangup", {{"id", "h"}, {"callId", call_id}})));
-  EXPECT_EQ(alice_again->expect_type("error").value("code", ""), "invalid_state");
+  EXPECT_EQ(alice_again->expect_type("ack").value("id", ""), "h");
+  for (auto* client : {alice_again.get(), bob.get()}) {
+    const Json ended = client->expect_type("ended");
+    EXPECT_EQ(ended.value("callId", ""), call_id);
+    EXPECT_EQ(ended.value("reason", ""), "completed");
+    EXPECT_EQ(ended.value("by", ""), "alice");
+  }
+}
+
+TEST_F(MultiDeviceTest, ReplacingDroppedCallerConnectionReassuresThePeer) {
+  start_server();
+  auto alice = connect("alice", "a1");
+  auto bob = connect("bob", "b1");
+  const std::string call_id = establish_call(*alice, *bob, "bob");
+  alice->reset();
+  EXPECT_EQ(bob->expect_type("peer").value("state", ""), "reconnecting");
+  // A new session (no resume asked) of the same device counts as the device coming back.
+  auto alice_again = connect("alice", "a1");
+  const Json reconnected = bob->expect_type("peer");
+  EXPECT_EQ(reconnected.value("callId", ""), call_id);
+  EXPECT_EQ(reconnected.value("userId", ""), "alice");
+  EXPECT_EQ(reconnected.value("state", ""), "reconnected");
+  EXPECT_EQ(alice_again->welcome().value("calls", Json()).size(), 1U);
+  ASSERT_TRUE(bob->send_json(command("signal", {{"callId", call_id}, {"data", {{"k", 2}}}})));
+  EXPECT_EQ(alice_again->expect_type("signal").value("data", Json()), (Json{{"k", 2}}));
 }
 
 TEST_F(MultiDeviceTest, ReconnectingDeviceReplacesTheOldConnection) {
