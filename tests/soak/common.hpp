@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <random>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +44,25 @@ inline std::size_t pick(Rng& rng, std::size_t n) {
 
 inline Millis uniform_ms(Rng& rng, int lo, int hi) {
   return Millis{std::uniform_int_distribution<int>(lo, hi)(rng)};
+}
+
+// Non-throwing field access (the soak must report a malformed message, not crash on it).
+inline std::optional<std::string> json_str(const Json& m, const char* key) {
+  const auto it = m.find(key);
+  if (it == m.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+inline std::optional<std::int64_t> json_int(const Json& m, const char* key) {
+  const auto it = m.find(key);
+  if (it == m.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+inline std::optional<bool> json_bool(const Json& m, const char* key) {
+  const auto it = m.find(key);
+  if (it == m.end() || !it->is_boolean()) return std::nullopt;
+  return it->get<bool>();
 }
 
 }  // namespace switchboard::soak

@@ -21,6 +21,10 @@ void Report::violation(std::string text) {
   violations_.push_back(std::move(text));
 }
 
+void Report::fatal(std::string text) {
+  violations_.insert(violations_.begin(), std::move(text));
+}
+
 void Report::print(std::ostream& out) const {
   const Counters& c = counters_;
   out << "---- soak summary ----\n"

@@ -40,8 +40,7 @@ constexpr auto kCloseHandshakeTimeout = std::chrono::seconds(5);
 
 struct Loop::Impl {
   net::io_context ioc{1};
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work{
-      ioc.get_executor()};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work{ioc.get_executor()};
 };
 
 Loop::Loop() : impl_(std::make_unique<Impl>()) {}
@@ -108,10 +107,9 @@ class WsConnectionImpl final : public WsConnection,
     if (ec) return finish({WsEnd::Kind::connect_failed, 0, 0, "connect: " + ec.message()});
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ignored);
-    ws_.async_handshake(response_, "127.0.0.1:" + std::to_string(port_), target_,
-                        [self = shared_from_this()](beast::error_code hec) {
-                          self->on_handshake(hec);
-                        });
+    ws_.async_handshake(
+        response_, "127.0.0.1:" + std::to_string(port_), target_,
+        [self = shared_from_this()](beast::error_code hec) { self->on_handshake(hec); });
   }
 
   void on_handshake(beast::error_code ec) {
@@ -145,6 +143,9 @@ class WsConnectionImpl final : public WsConnection,
   void on_read(beast::error_code ec) {
     if (silenced_ || ended_) return;
     if (ec) {
+      // Once our close frame is out, the close operation owns the outcome: Beast completes
+      // the pending read with operation_aborted (or closed) and the close handler reports.
+      if (close_sent_) return;
       if (ec == websocket::error::closed) {
         if (close_requested_) return finish({WsEnd::Kind::clean, 0, ws_.reason().code, {}});
         return finish({WsEnd::Kind::server_closed, 0, static_cast<int>(ws_.reason().code),
@@ -167,8 +168,11 @@ class WsConnectionImpl final : public WsConnection,
         ws_.async_close(websocket::close_code::normal,
                         [self = shared_from_this()](beast::error_code ec) {
                           self->writing_ = false;
-                          if (ec && !self->silenced_ && !self->ended_) {
+                          if (self->silenced_ || self->ended_) return;
+                          if (ec) {
                             self->finish({WsEnd::Kind::dropped, 0, 0, "close: " + ec.message()});
+                          } else {
+                            self->finish({WsEnd::Kind::clean, 0, self->ws_.reason().code, {}});
                           }
                         });
       }
@@ -176,10 +180,9 @@ class WsConnectionImpl final : public WsConnection,
     }
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(net::buffer(queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
+    ws_.async_write(
+        net::buffer(queue_.front()),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -223,19 +226,17 @@ struct HttpGet : std::enable_shared_from_this<HttpGet> {
     stream.expires_after(timeout);
     stream.async_connect(loopback(port), [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail();
-      http::async_write(self->stream, self->request,
-                        [self](beast::error_code wec, std::size_t) {
-                          if (wec) return self->fail();
-                          http::async_read(self->stream, self->buffer, self->response,
-                                           [self](beast::error_code rec, std::size_t) {
-                                             if (rec) return self->fail();
-                                             beast::error_code ignored;
-                                             self->stream.socket().shutdown(
-                                                 tcp::socket::shutdown_both, ignored);
-                                             self->done(self->response.result_int(),
-                                                        std::move(self->response.body()));
-                                           });
-                        });
+      http::async_write(self->stream, self->request, [self](beast::error_code wec, std::size_t) {
+        if (wec) return self->fail();
+        http::async_read(self->stream, self->buffer, self->response,
+                         [self](beast::error_code rec, std::size_t) {
+                           if (rec) return self->fail();
+                           beast::error_code ignored;
+                           self->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                           self->done(static_cast<int>(self->response.result_int()),
+                                      std::move(self->response.body()));
+                         });
+      });
     });
   }
 

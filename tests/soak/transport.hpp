@@ -48,9 +48,9 @@ struct WsEnd {
 };
 
 struct WsCallbacks {
-  std::function<void()> on_open;                  // handshake done
-  std::function<void(std::string&&)> on_text;     // one text frame
-  std::function<void(const WsEnd&)> on_end;       // the connection is over
+  std::function<void()> on_open;               // handshake done
+  std::function<void(std::string&&)> on_text;  // one text frame
+  std::function<void(const WsEnd&)> on_end;    // the connection is over
 };
 
 class WsConnection {
