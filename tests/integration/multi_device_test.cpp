@@ -125,7 +125,8 @@ TEST_F(MultiDeviceTest, DeviceConnectedAfterTheCallMayAnswer) {
   EXPECT_EQ(late.value("callId", ""), call_id);
   EXPECT_EQ(late.value("seq", 0), 2);
   EXPECT_EQ(late.value("expiresAt", std::int64_t{0}), first.value("expiresAt", std::int64_t{0}));
-  EXPECT_LE(late.value("expiresInMs", std::int64_t{-1}), first.value("expiresInMs", std::int64_t{0}));
+  EXPECT_LE(late.value("expiresInMs", std::int64_t{-1}),
+            first.value("expiresInMs", std::int64_t{0}));
   ASSERT_TRUE(bob2->send_json(command("answer", {{"callId", call_id}})));
   EXPECT_EQ(alice->expect_type("answer").value("deviceId", ""), "b2");
   EXPECT_EQ(bob1->expect_type("ended").value("reason", ""), "answered_elsewhere");
@@ -188,7 +189,8 @@ TEST_F(MultiDeviceTest, ReplacingCallerConnectionTakesOverItsCall) {
   // The old connection never dropped (it was replaced), so bob heard nothing and the call
   // goes on with the new connection as its caller's device.
   bob->expect_silence();
-  ASSERT_TRUE(alice_again->send_json(command("signal", {{"callId", call_id}, {"data", {{"k", 1}}}})));
+  ASSERT_TRUE(
+      alice_again->send_json(command("signal", {{"callId", call_id}, {"data", {{"k", 1}}}})));
   const Json signal = bob->expect_type("signal");
   EXPECT_EQ(signal.value("fromDevice", ""), "a1");
   EXPECT_EQ(signal.value("data", Json()), (Json{{"k", 1}}));

@@ -93,7 +93,7 @@ class WsTestClient {
   // What this client has processed (messages returned by recv/recv_raw/expect_type). Every
   // event must continue the session's seq by exactly one after `welcome.seq` (PROTOCOL.md
   // "Server -> client events"); a gap or repeat fails the test where it is read.
-  std::int64_t last_seq() const;           // 0 before the welcome
+  std::int64_t last_seq() const;          // 0 before the welcome
   const std::string& session_id() const;  // from the last welcome
   const Json& welcome() const;            // the last welcome (null before it)
 
