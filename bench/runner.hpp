@@ -1,0 +1,45 @@
+// Runs a scenario on --threads threads, each with its own Loop and its share of the clients,
+// for warm-up + duration, then closes every client and merges the per-thread Stats. Called
+// from the main thread; each ThreadScenario lives on its own thread only.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "bench/options.hpp"
+#include "bench/stats.hpp"
+#include "bench/transport.hpp"
+
+namespace switchboard::bench {
+
+struct ThreadContext {
+  Loop& loop;
+  const Options& options;
+  int index;  // this thread's share: items i with i % threads == index
+  Window window;
+  Stats stats;
+  std::function<void()> done;  // call once every client has ended after finish()
+
+  bool mine(int i) const { return i % options.threads == index; }
+};
+
+class ThreadScenario {
+ public:
+  virtual ~ThreadScenario() = default;
+  virtual void start() = 0;
+  virtual void tick(Clock::time_point now) = 0;  // every 100 ms: pacing checks, timeouts
+  virtual void finish() = 0;                     // stop the load and close every client
+};
+
+using ScenarioFactory = std::function<std::unique_ptr<ThreadScenario>(ThreadContext&)>;
+
+std::unique_ptr<ThreadScenario> make_connect(ThreadContext& ctx);
+std::unique_ptr<ThreadScenario> make_calls(ThreadContext& ctx);
+std::unique_ptr<ThreadScenario> make_relay(ThreadContext& ctx);
+std::unique_ptr<ThreadScenario> make_storm(ThreadContext& ctx);
+
+// `at_end` runs on the main thread just before the clients are closed (the RSS probe).
+Stats run_threads(const Options& options, const Window& window, const ScenarioFactory& factory,
+                  const std::function<void()>& at_end);
+
+}  // namespace switchboard::bench

@@ -1,0 +1,244 @@
+// `relay`: --pairs pairs in active calls (call + answer; for PeerJS two peers) exchanging
+// opaque messages of 200–1200 bytes. Each side keeps --in-flight exchanges outstanding
+// (closed loop) or --rate exchanges/s are spread over all sides (open loop). An exchange is a
+// request (Switchboard `signal` / PeerJS OFFER) echoed back by the other side (`signal` /
+// ANSWER); its round trip is timed. One instance per thread, on its Loop's thread.
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "bench/client.hpp"
+#include "bench/pacing.hpp"
+#include "bench/runner.hpp"
+
+namespace switchboard::bench {
+namespace {
+
+constexpr int kMaxPendingHandshakes = 128;
+constexpr auto kPaceStep = Millis{1};
+constexpr auto kHeartbeat = Millis{5000};
+constexpr int kMaxOutstandingOpenLoop = 64;
+constexpr int kMinBytes = 200;
+constexpr int kMaxBytes = 1200;
+constexpr int kEnvelopeBytes = 40;  // the data object without its padding, about
+
+struct Side {
+  std::unique_ptr<Client> client;
+  int outstanding = 0;
+  std::int64_t counter = 0;
+  Clock::time_point progress;  // last send or reply: the timeout runs from here
+};
+
+struct Pair {
+  Side a;  // the caller
+  Side b;  // the callee
+  std::string call_id;
+  bool active = false;
+};
+
+class RelayScenario final : public ThreadScenario {
+ public:
+  explicit RelayScenario(ThreadContext& ctx)
+      : ctx_(ctx),
+        peerjs_(ctx.options.target == Target::peerjs),
+        opener_(kMaxPendingHandshakes),
+        pacer_(ctx.options.rate / ctx.options.threads, ctx.window.start),
+        rng_(ctx.options.seed + static_cast<std::uint64_t>(ctx.index)) {}
+
+  void start() override {
+    for (int i = 0; i < ctx_.options.pairs; ++i) {
+      if (!ctx_.mine(i)) continue;
+      const std::size_t p = pairs_.size();
+      auto& pair = pairs_.emplace_back();
+      const std::string base = "br" + std::to_string(i);
+      pair.a.client = make_client(base + "a", p, true);
+      pair.b.client = make_client(base + "b", p, false);
+      opener_.add([c = pair.a.client.get()] { c->start(); });
+      opener_.add([c = pair.b.client.get()] { c->start(); });
+    }
+    last_heartbeat_ = Clock::now();
+    if (ctx_.options.rate > 0) pace();
+  }
+
+  void tick(Clock::time_point now) override {
+    if (now - last_heartbeat_ >= kHeartbeat) {
+      last_heartbeat_ = now;
+      for (auto& pair : pairs_) {
+        pair.a.client->heartbeat();
+        pair.b.client->heartbeat();
+      }
+    }
+    const auto timeout = Millis{ctx_.options.timeout_ms};
+    for (auto& pair : pairs_) {
+      for (Side* side : {&pair.a, &pair.b}) {
+        if (side->outstanding > 0 && now - side->progress > timeout) {
+          ctx_.stats.error("timeout",
+                           side->client->id() + ": " + std::to_string(side->outstanding) + " lost");
+          side->outstanding = 0;  // given up: the closed loop stops for this side
+        }
+      }
+      if (!pair.active && pair.a.client->ready() && pair.b.client->ready() &&
+          now - pair.a.progress > timeout) {
+        ctx_.stats.error("timeout", pair.a.client->id() + ": call set-up");
+        pair.a.progress = now;
+      }
+    }
+  }
+
+  void finish() override {
+    stopping_ = true;
+    opener_.stop();
+    for (auto& pair : pairs_) {
+      pair.a.client->close();
+      pair.b.client->close();
+    }
+    maybe_done();
+  }
+
+ private:
+  std::unique_ptr<Client> make_client(std::string id, std::size_t p, bool is_a) {
+    Client::Handlers handlers;
+    handlers.on_ready = [this, p] { on_ready(p); };
+    handlers.on_message = [this, p, is_a](const Json& m) { on_message(pairs_[p], is_a, m); };
+    handlers.on_end = [this, p, is_a] {
+      const Pair& pair = pairs_[p];
+      if (!(is_a ? pair.a : pair.b).client->ready()) opener_.settled();
+      ++ended_;
+      maybe_done();
+    };
+    return std::make_unique<Client>(ctx_.loop, ctx_.options, ctx_.stats, std::move(id),
+                                    std::move(handlers));
+  }
+
+  void on_ready(std::size_t p) {
+    opener_.settled();
+    auto& pair = pairs_[p];
+    if (!pair.a.client->ready() || !pair.b.client->ready()) return;
+    pair.a.progress = Clock::now();
+    if (peerjs_) return activate(pair);
+    pair.a.client->send(Json{{"type", "call"}, {"to", pair.b.client->id()}});
+  }
+
+  void activate(Pair& pair) {
+    pair.active = true;
+    if (ctx_.options.rate > 0) return;
+    for (int k = 0; k < ctx_.options.in_flight; ++k) {
+      send_request(pair, pair.a);
+      send_request(pair, pair.b);
+    }
+  }
+
+  void pace() {
+    if (stopping_) return;
+    for (auto n = pacer_.due(Clock::now()); n > 0 && !pairs_.empty(); --n) {
+      const std::size_t slot = next_side_++ % (2 * pairs_.size());
+      auto& pair = pairs_[slot / 2];
+      Side& side = slot % 2 == 0 ? pair.a : pair.b;
+      if (!pair.active || side.outstanding >= kMaxOutstandingOpenLoop) {
+        if (ctx_.window.measuring(Clock::now())) ctx_.stats.count("relay.skipped");
+        continue;
+      }
+      send_request(pair, side);
+    }
+    ctx_.loop.at(Clock::now() + kPaceStep, [this] { pace(); });
+  }
+
+  Json make_data(std::int64_t counter) {
+    const int bytes = std::uniform_int_distribution<int>(kMinBytes, kMaxBytes)(rng_);
+    return Json{{"t", steady_us()},
+                {"n", counter},
+                {"r", 0},
+                {"p", std::string(static_cast<std::size_t>(bytes - kEnvelopeBytes), 'x')}};
+  }
+
+  void send_to_peer(Pair& pair, Side& from, Json data, bool reply) {
+    Side& to = &from == &pair.a ? pair.b : pair.a;
+    if (peerjs_) {
+      from.client->send(Json{{"type", reply ? "ANSWER" : "OFFER"},
+                             {"dst", to.client->id()},
+                             {"payload", std::move(data)}});
+    } else {
+      from.client->send(
+          Json{{"type", "signal"}, {"callId", pair.call_id}, {"data", std::move(data)}});
+    }
+  }
+
+  void send_request(Pair& pair, Side& side) {
+    if (stopping_) return;
+    ++side.outstanding;
+    side.progress = Clock::now();
+    send_to_peer(pair, side, make_data(side.counter++), false);
+  }
+
+  void on_message(Pair& pair, bool is_a, const Json& m) {
+    if (stopping_) return;
+    Side& self = is_a ? pair.a : pair.b;
+    const auto type = json_str(m, "type").value_or("");
+    const char* body = peerjs_ ? "payload" : "data";
+    if (type == "signal" || type == "OFFER" || type == "ANSWER") {
+      const auto it = m.find(body);
+      if (it == m.end() || !it->is_object()) return ctx_.stats.error("unexpected", m.dump());
+      return on_relayed(pair, self, *it);
+    }
+    if (peerjs_) return ctx_.stats.error("unexpected", m.dump());
+    const auto call_id = json_str(m, "callId").value_or("");
+    if (type == "ack" || type == "ringing") return;
+    if (type == "call" && !is_a && !pair.active) {
+      pair.call_id = call_id;
+      pair.b.client->send(Json{{"type", "answer"}, {"callId", call_id}});
+      return;
+    }
+    if (type == "answer" && is_a && !pair.active && call_id == pair.call_id) {
+      return activate(pair);
+    }
+    ctx_.stats.error("unexpected", m.dump());
+  }
+
+  void on_relayed(Pair& pair, Side& self, const Json& data) {
+    const auto now = Clock::now();
+    const bool measuring = ctx_.window.measuring(now);
+    if (measuring) ctx_.stats.count("relay.delivered");
+    if (json_int(data, "r").value_or(0) == 0) {
+      Json reply = data;
+      reply["r"] = 1;
+      return send_to_peer(pair, self, std::move(reply), true);
+    }
+    const auto sent = json_int(data, "t").value_or(0);
+    if (self.outstanding <= 0) return;  // a late echo after a timeout
+    --self.outstanding;
+    self.progress = now;
+    if (measuring) {
+      ctx_.stats.count("relay.exchanges");
+      ctx_.stats.latencies["round_trip"].record(
+          static_cast<std::uint64_t>(std::max<std::int64_t>(0, steady_us() - sent)));
+    }
+    if (ctx_.options.rate <= 0) send_request(pair, self);
+  }
+
+  void maybe_done() {
+    if (stopping_ && ended_ == 2 * pairs_.size() && !done_) {
+      done_ = true;
+      ctx_.done();
+    }
+  }
+
+  ThreadContext& ctx_;
+  bool peerjs_;
+  Opener opener_;
+  Pacer pacer_;
+  std::mt19937_64 rng_;
+  std::vector<Pair> pairs_;  // handlers hold indices: a Pair may move, its Clients do not
+  std::size_t next_side_ = 0;
+  std::size_t ended_ = 0;
+  Clock::time_point last_heartbeat_;
+  bool stopping_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ThreadScenario> make_relay(ThreadContext& ctx) {
+  return std::make_unique<RelayScenario>(ctx);
+}
+
+}  // namespace switchboard::bench
