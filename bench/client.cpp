@@ -53,9 +53,9 @@ void Client::heartbeat() {
   }
 }
 
-void Client::drop() {
+void Client::drop(bool reset) {
   if (!connection_ || ended_ || closing_) return;
-  connection_->kill();
+  connection_->kill(reset);
   connection_.reset();
   ready_ = false;
 }
@@ -92,6 +92,10 @@ void Client::on_welcome(const Json& welcome) {
   if (resuming_) {
     if (!resumed_) stats_.error("not_resumed", id_);
     if (resumed_ && seq != last_seq_) stats_.error("resume_seq", welcome.dump());
+    // The events that follow at once from the replay buffer; check_seq() sees each of them.
+    const auto replayed = json_int(welcome, "replayed").value_or(0);
+    if (resumed_ && replayed > 0)
+      stats_.count("resume.replayed", static_cast<std::uint64_t>(replayed));
   }
   last_seq_ = seq;
   resuming_ = false;

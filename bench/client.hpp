@@ -9,11 +9,15 @@
 #include <string>
 
 #include "bench/common.hpp"
+#include "bench/loadkit/transport.hpp"
 #include "bench/options.hpp"
 #include "bench/stats.hpp"
-#include "bench/transport.hpp"
 
 namespace switchboard::bench {
+
+using loadkit::Loop;
+using loadkit::WsConnection;
+using loadkit::WsEnd;
 
 class Client {
  public:
@@ -30,9 +34,10 @@ class Client {
   void send_text(std::string text);
   void close();      // clean close; no error is counted for what follows
   void heartbeat();  // PeerJS only: the server drops peers that stay silent
-  // Switchboard only: drop() closes the socket without a close frame (silently: no on_end),
-  // so the server holds the session; resume() reconnects with `session` and `lastSeq`.
-  void drop();
+  // Switchboard only: drop() closes the socket without a close frame (RST when `reset`, else
+  // FIN; silently: no on_end), so the server holds the session; resume() reconnects with
+  // `session` and `lastSeq`.
+  void drop(bool reset);
   void resume();
 
   const std::string& id() const { return id_; }

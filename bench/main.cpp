@@ -7,10 +7,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "bench/loadkit/server_process.hpp"
 #include "bench/options.hpp"
 #include "bench/report.hpp"
 #include "bench/runner.hpp"
-#include "bench/spawn.hpp"
 
 namespace {
 
@@ -54,10 +54,11 @@ int main(int argc, char** argv) {
   Options options = *parsed;
   raise_file_limit();
 
-  SpawnedServer server;
+  switchboard::loadkit::ServerProcess server;
   if (!options.spawn_server.empty()) {
     std::string error;
-    if (!server.start(options.spawn_server, error)) {
+    if (!server.start(options.spawn_server, {"--host", "127.0.0.1", "--port", "0"}, Millis{10'000},
+                      error)) {
       std::cerr << "switchboard-bench: --spawn-server: " << error << "\n";
       return 1;
     }
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   figures.bench_user_s = cpu_seconds(after.ru_utime) - cpu_seconds(before.ru_utime);
   figures.bench_sys_s = cpu_seconds(after.ru_stime) - cpu_seconds(before.ru_stime);
   figures.wall_s = std::chrono::duration<double>(Clock::now() - window.start).count();
-  server.stop();
+  if (server.pid() > 0) server.stop(Millis{3'000});
 
   check_progress(options, stats);
   const Json report = build_report(options, stats, figures);

@@ -6,11 +6,14 @@
 #include <functional>
 #include <memory>
 
+#include "bench/common.hpp"
+#include "bench/loadkit/transport.hpp"
 #include "bench/options.hpp"
 #include "bench/stats.hpp"
-#include "bench/transport.hpp"
 
 namespace switchboard::bench {
+
+using loadkit::Loop;
 
 struct ThreadContext {
   Loop& loop;

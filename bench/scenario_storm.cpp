@@ -1,5 +1,6 @@
 // `storm`: --pairs pairs in active calls (users bs<i>a calling bs<i>b); once the warm-up is
-// over, every client drops at once (TCP close, no close frame) and resumes with `session` +
+// over, every client drops at once (its TCP connection cut without a close frame: half of them
+// by RST, half by FIN, alternating within each pair) and resumes with `session` +
 // `lastSeq`. Reports the time until each and all are back; the Clients check every event's
 // seq (lost or duplicated events are errors), and a signal per pair after the storm checks
 // that the calls survived. One instance per thread, on its Loop's thread.
@@ -47,11 +48,14 @@ class StormScenario final : public ThreadScenario {
     }
     stormed_ = true;
     storm_at_ = Clock::now();
+    bool reset = true;
     for (auto& pair : pairs_) {
-      pair.a->drop();
-      pair.b->drop();
+      pair.a->drop(reset);
+      pair.b->drop(!reset);
+      reset = !reset;
     }
     ctx_.stats.count("storm.dropped", 2 * pairs_.size());
+    ctx_.stats.count("storm.cut_by_rst", pairs_.size());
     for (auto& pair : pairs_) {
       opener_.add([c = pair.a.get()] { c->resume(); });
       opener_.add([c = pair.b.get()] { c->resume(); });

@@ -119,6 +119,7 @@ std::string encode(const WelcomeEvent& e) {
       .string("sessionId", e.session_id)
       .integer("heartbeatMs", e.heartbeat_ms)
       .boolean("resumed", e.resumed)
+      .integer("replayed", e.replayed)
       .integer("resumeWindowMs", e.resume_window_ms)
       .array("calls", e.calls, encode_snapshot)
       .finish();

@@ -45,7 +45,10 @@ Session* Engine::State::resumable(const ConnectionOpened& in) {
 
 void Engine::State::resume(Session& s, ConnId conn, Seq last_seq) {
   attach(s, conn);
-  send_direct(welcome(s, true), conn, last_seq);
+  WelcomeEvent hello = welcome(s, true);
+  // resumable() checked that the buffer holds every one of them.
+  hello.replayed = static_cast<std::int64_t>(s.last_seq - last_seq);
+  send_direct(std::move(hello), conn, last_seq);
   for (const BufferedEvent& e : s.buffer) {
     if (e.seq <= last_seq) continue;
     // A replayed invitation tells the time left now, not the time left when it was first sent.

@@ -88,7 +88,7 @@ struct CallSnapshot {
 };
 
 // `seq` of a welcome is 1 for a new session and the client's lastSeq for a resumed one: the
-// next event always carries welcome.seq + 1.
+// next event always carries welcome.seq + 1. `replayed` events from the buffer follow it.
 struct WelcomeEvent {
   std::string user_id;
   std::string device_id;
@@ -97,6 +97,7 @@ struct WelcomeEvent {
   bool resumed = false;
   std::int64_t resume_window_ms = 0;
   std::vector<CallSnapshot> calls;
+  std::int64_t replayed = 0;  // buffered events that follow (resumed sessions only)
 };
 
 struct CallEvent {

@@ -20,14 +20,15 @@
 #include <thread>
 #include <vector>
 
+#include "bench/loadkit/server_process.hpp"
+#include "bench/loadkit/transport.hpp"
 #include "tests/soak/report.hpp"
 #include "tests/soak/scenario.hpp"
-#include "tests/soak/server_process.hpp"
-#include "tests/soak/transport.hpp"
 
 namespace {
 
 namespace soak = switchboard::soak;
+namespace loadkit = switchboard::loadkit;
 using soak::Millis;
 
 struct Options {
@@ -118,7 +119,7 @@ void raise_open_file_limit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-void print_server_output(const soak::ServerProcess& server, std::size_t last) {
+void print_server_output(const loadkit::ServerProcess& server, std::size_t last) {
   const auto lines = server.recent_lines();
   const std::size_t from = lines.size() > last ? lines.size() - last : 0;
   std::cout << "---- last server output ----\n";
@@ -146,7 +147,7 @@ int main(int argc, char** argv) {
             << " chaos-mean=" << o.chaos_mean_s << "s (replay with --seed " << o.seed << ")"
             << std::endl;
 
-  soak::ServerProcess server;
+  loadkit::ServerProcess server;
   std::string error;
   if (!server.start(o.server, server_args(timings), Millis{10'000}, error)) {
     std::cout << "soak: could not start " << o.server << ": " << error << "\n";
@@ -157,7 +158,7 @@ int main(int argc, char** argv) {
 
   const auto started = soak::Clock::now();
   soak::Report report;
-  soak::Loop loop;
+  loadkit::Loop loop;
   soak::SoakContext ctx{
       loop,    report,        server.port(), timings, 0, "s" + std::to_string(o.seed),
       started, o.chaos_mean_s};

@@ -25,7 +25,7 @@ std::optional<Metrics> parse_metrics(const std::string& body) {
 
 void fetch_metrics(Loop& loop, std::uint16_t port,
                    std::function<void(std::optional<Metrics>)> done) {
-  http_get(loop, port, "/metrics", Millis{3'000},
+  http_get(loop, "127.0.0.1", port, "/metrics", Millis{3'000},
            [done = std::move(done)](int status, const std::string& body) {
              if (status != 200) return done(std::nullopt);
              done(parse_metrics(body));

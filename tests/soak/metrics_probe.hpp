@@ -8,9 +8,13 @@
 #include <optional>
 #include <string>
 
-#include "tests/soak/transport.hpp"
+#include "bench/loadkit/transport.hpp"
+#include "tests/soak/common.hpp"
 
 namespace switchboard::soak {
+
+using loadkit::http_get;
+using loadkit::Loop;
 
 using Metrics = std::map<std::string, std::int64_t>;
 

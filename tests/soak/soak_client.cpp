@@ -55,7 +55,7 @@ void SoakClient::connect(bool resume) {
   callbacks.on_text = [this, gen](std::string&& text) { on_text(gen, std::move(text)); };
   callbacks.on_end = [this, gen](const WsEnd& end) { on_end(gen, end); };
   conn_ = WsConnection::create(ctx_.loop, std::move(callbacks));
-  conn_->connect(ctx_.port, target, kConnectTimeout);
+  conn_->connect("127.0.0.1", ctx_.port, target, kConnectTimeout);
 
   if (kill_in_handshake_) {
     kill_in_handshake_ = false;

@@ -11,12 +11,17 @@
 #include <set>
 #include <string>
 
+#include "bench/loadkit/transport.hpp"
 #include "tests/soak/call_view.hpp"
 #include "tests/soak/common.hpp"
 #include "tests/soak/report.hpp"
-#include "tests/soak/transport.hpp"
 
 namespace switchboard::soak {
+
+using loadkit::Loop;
+using loadkit::WsCallbacks;
+using loadkit::WsConnection;
+using loadkit::WsEnd;
 
 // The server's timings, as the soak started it.
 struct SoakTimings {

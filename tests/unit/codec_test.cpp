@@ -614,7 +614,7 @@ TEST(CodecParseReject, ErrorsEncodeAsValidReplies) {
 TEST(CodecEncodeEvent, WelcomeFresh) {
   EXPECT_EQ(encode_event(WelcomeEvent{"alice", "d1", "s1", 20000, false, 120000, {}}, 1),
             R"({"seq":1,"type":"welcome","userId":"alice","deviceId":"d1","sessionId":"s1",)"
-            R"("heartbeatMs":20000,"resumed":false,"resumeWindowMs":120000,"calls":[]})");
+            R"("heartbeatMs":20000,"resumed":false,"replayed":0,"resumeWindowMs":120000,"calls":[]})");
 }
 
 TEST(CodecEncodeEvent, WelcomeResumedWithCalls) {
@@ -627,7 +627,7 @@ TEST(CodecEncodeEvent, WelcomeResumedWithCalls) {
       "alice", "d1", "s1", 20000, true, 120000, {ringing_caller, active_callee}};
   EXPECT_EQ(encode_event(welcome, 17),
             R"({"seq":17,"type":"welcome","userId":"alice","deviceId":"d1","sessionId":"s1",)"
-            R"("heartbeatMs":20000,"resumed":true,"resumeWindowMs":120000,"calls":[)"
+            R"("heartbeatMs":20000,"resumed":true,"replayed":0,"resumeWindowMs":120000,"calls":[)"
             R"({"callId":"c1","state":"ringing","role":"caller","peer":"bob","media":"video",)"
             R"("roomName":"room1","expiresAt":1700000030000,"deviceId":"d1"},)"
             R"({"callId":"c2","state":"active","role":"callee","peer":"carol","media":"audio",)"
@@ -643,7 +643,7 @@ TEST(CodecEncodeEvent, WelcomeSnapshotOmitsAbsentFields) {
   const WelcomeEvent welcome{"alice", "d2", "s2", 1000, false, 0, {ringing_callee, bare}};
   EXPECT_EQ(encode_event_body(welcome),
             R"({"type":"welcome","userId":"alice","deviceId":"d2","sessionId":"s2",)"
-            R"("heartbeatMs":1000,"resumed":false,"resumeWindowMs":0,"calls":[)"
+            R"("heartbeatMs":1000,"resumed":false,"replayed":0,"resumeWindowMs":0,"calls":[)"
             R"({"callId":"c3","state":"ringing","role":"callee","peer":"dave","media":"audio",)"
             R"("roomName":"r","expiresAt":1700000040000},)"
             R"({"callId":"c4","state":"active","role":"caller","peer":"erin","media":"audio",)"
@@ -734,7 +734,7 @@ TEST(CodecEncodeEvent, EveryEventRoundTripsThroughAJsonParser) {
   const Json data = Json::parse(R"({"k":[1,{"n":null}],"u":"\u20ac"})");
   const std::vector<std::pair<Event, std::vector<std::string>>> cases = {
       {WelcomeEvent{"u", "d", "s", 1, true, 2, {}},
-       {"seq", "type", "userId", "deviceId", "sessionId", "heartbeatMs", "resumed",
+       {"seq", "type", "userId", "deviceId", "sessionId", "heartbeatMs", "resumed", "replayed",
         "resumeWindowMs", "calls"}},
       {PeerEvent{"c", "b", PeerState::reconnecting}, {"seq", "type", "callId", "userId", "state"}},
       {CallEvent{"c", "a", "b", Media::audio, "r", data, 10, 5},

@@ -54,6 +54,7 @@ TEST(EngineResume, MissedEventsAreReplayedInOrderExactlyOnce) {
   auto bob2 = h.resume(t.bob);
   EXPECT_TRUE(h.last_welcome().resumed);
   EXPECT_EQ(h.last_welcome().session_id, session);
+  EXPECT_EQ(h.last_welcome().replayed, 5);
   for (int n = 1; n <= 5; ++n)
     EXPECT_EQ(h.next_event<SignalEvent>(bob2).data["n"], n);
   auto back = h.next_event<PeerEvent>(t.alice);
@@ -76,6 +77,7 @@ TEST(EngineResume, ResumeFromAnOlderSeqReplaysWhatTheClientNeverProcessed) {
   h.drop(t.bob);
   auto bob2 = h.resume(t.bob, 2);  // bob's app handled the welcome (1) and the call (2)
   EXPECT_TRUE(h.last_welcome().resumed);
+  EXPECT_EQ(h.last_welcome().replayed, 1);
   h.next_event<SignalEvent>(bob2);  // the signal (seq 3): never processed, so replayed
   h.expect_quiet(bob2);
 }

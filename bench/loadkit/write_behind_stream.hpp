@@ -15,7 +15,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
-namespace switchboard::bench {
+namespace switchboard::loadkit {
 
 class WriteBehindStream {
  public:
@@ -100,4 +100,4 @@ void async_teardown(boost::beast::role_type role, WriteBehindStream& stream, Han
   async_teardown(role, stream.next_layer(), std::forward<Handler>(handler));
 }
 
-}  // namespace switchboard::bench
+}  // namespace switchboard::loadkit

@@ -1,7 +1,7 @@
-// fork/exec rather than posix_spawn so the child can ask for SIGKILL when the soak dies
-// (PR_SET_PDEATHSIG): a crashed soak must not leave a server behind. The fork happens before
-// the soak starts any thread, and the child only calls async-signal-safe functions.
-#include "tests/soak/server_process.hpp"
+// fork/exec rather than posix_spawn so the child can ask for SIGKILL when its parent dies
+// (PR_SET_PDEATHSIG): a crashed soak or bench must not leave a server behind. The fork happens
+// before the parent starts any thread, and the child only calls async-signal-safe functions.
+#include "bench/loadkit/server_process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,7 @@
 #include <system_error>
 #include <utility>
 
-namespace switchboard::soak {
+namespace switchboard::loadkit {
 namespace {
 
 constexpr std::size_t kLinesKept = 200;
@@ -210,4 +210,4 @@ std::vector<std::string> ServerProcess::sanitizer_lines() const {
   return sanitizer_;
 }
 
-}  // namespace switchboard::soak
+}  // namespace switchboard::loadkit

@@ -14,9 +14,9 @@
 #include <thread>
 #include <vector>
 
-#include "tests/soak/common.hpp"
+#include "bench/loadkit/common.hpp"
 
-namespace switchboard::soak {
+namespace switchboard::loadkit {
 
 class ServerProcess {
  public:
@@ -29,6 +29,7 @@ class ServerProcess {
   bool start(const std::string& path, const std::vector<std::string>& args, Millis timeout,
              std::string& error);
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
 
   bool alive();
   // SIGTERM, then SIGKILL after `grace`. Returns how it ended, e.g. "exit 0" or "signal 9".
@@ -57,4 +58,4 @@ class ServerProcess {
   std::vector<std::string> sanitizer_;  // guarded by mutex_
 };
 
-}  // namespace switchboard::soak
+}  // namespace switchboard::loadkit
