@@ -3,6 +3,8 @@
 #include <random>
 #include <utility>
 
+#include "bench/relay_wire.hpp"
+
 namespace switchboard::bench {
 namespace {
 
@@ -68,20 +70,31 @@ void Client::resume() {
 
 // Every event carries the next seq of the session (PROTOCOL.md, Server → client events): a
 // gap is an event lost, a repeat one delivered twice.
-void Client::check_seq(const Json& event) {
-  const auto seq = json_int(event, "seq");
-  if (!seq || options_.target == Target::peerjs) return;
-  if (*seq <= last_seq_) {
+void Client::check_seq(std::int64_t seq) {
+  if (options_.target == Target::peerjs) return;
+  if (seq <= last_seq_) {
     stats_.error("seq_duplicate",
-                 id_ + ": seq " + std::to_string(*seq) + " after " + std::to_string(last_seq_));
+                 id_ + ": seq " + std::to_string(seq) + " after " + std::to_string(last_seq_));
     return;
   }
-  if (*seq > last_seq_ + 1) {
-    stats_.count("events.lost", static_cast<std::uint64_t>(*seq - last_seq_ - 1));
+  if (seq > last_seq_ + 1) {
+    stats_.count("events.lost", static_cast<std::uint64_t>(seq - last_seq_ - 1));
     stats_.error("seq_gap",
-                 id_ + ": seq " + std::to_string(*seq) + " after " + std::to_string(last_seq_));
+                 id_ + ": seq " + std::to_string(seq) + " after " + std::to_string(last_seq_));
   }
-  last_seq_ = *seq;
+  last_seq_ = seq;
+}
+
+bool Client::relay_fast_path(std::string_view text) {
+  if (!handlers_.on_relay || !ready_) return false;
+  const auto peeked = peek(text);
+  if (!peeked) return false;
+  if (peeked->type != "signal" && peeked->type != "OFFER" && peeked->type != "ANSWER") {
+    return false;
+  }
+  if (peeked->seq) check_seq(*peeked->seq);
+  handlers_.on_relay(text);
+  return true;
 }
 
 void Client::on_welcome(const Json& welcome) {
@@ -109,6 +122,7 @@ void Client::on_open() {
 }
 
 void Client::on_text(std::string&& text) {
+  if (relay_fast_path(text)) return;
   Json message = Json::parse(text, nullptr, false);
   if (message.is_discarded() || !message.is_object()) {
     stats_.error("bad_json", text);
@@ -127,7 +141,7 @@ void Client::on_text(std::string&& text) {
     return;
   }
   if (type == "pong") return;
-  check_seq(message);
+  if (const auto seq = json_int(message, "seq")) check_seq(*seq);
   if (handlers_.on_message) handlers_.on_message(message);
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "bench/common.hpp"
 #include "bench/loadkit/transport.hpp"
@@ -25,6 +26,8 @@ class Client {
     std::function<void()> on_ready;               // welcome / OPEN received
     std::function<void(const Json&)> on_message;  // every other message, parsed
     std::function<void()> on_end;                 // the connection is over (any reason)
+    // When set: `signal` / OFFER / ANSWER deliveries as raw text (bench/relay_wire.hpp).
+    std::function<void(std::string_view)> on_relay;
   };
 
   Client(Loop& loop, const Options& options, Stats& stats, std::string id, Handlers handlers);
@@ -50,7 +53,8 @@ class Client {
   void on_text(std::string&& text);
   void on_end(const WsEnd& end);
   void on_welcome(const Json& welcome);
-  void check_seq(const Json& event);
+  void check_seq(std::int64_t seq);
+  bool relay_fast_path(std::string_view text);
 
   Loop& loop_;
   const Options& options_;

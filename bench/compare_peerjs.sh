@@ -17,11 +17,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-deploy/install-deps.sh
-command -v node >/dev/null && command -v npm >/dev/null || {
-  echo "compare_peerjs: needs node and npm (apt install nodejs npm)" >&2
-  exit 2
-}
+deploy/install-deps.sh --bench
 cmake --preset release >/dev/null
 cmake --build --preset release --target switchboard switchboard-bench >/dev/null
 bench=build/release/bench/switchboard-bench

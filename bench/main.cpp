@@ -80,8 +80,32 @@ int main(int argc, char** argv) {
   window.end = window.measure_from + std::chrono::duration_cast<Clock::duration>(
                                          std::chrono::duration<double>(options.duration_s));
 
-  Stats stats = run_threads(options, window, factory_for(options.scenario),
-                            [&] { figures.rss_after_kb = read_rss_kb(options.server_pid); });
+  // CPU time of the server and of the bench over the measured window, for "CPU per message"
+  // and to show whether the bench itself was the bottleneck.
+  std::int64_t server_cpu_at_start = -1;
+  double bench_cpu_at_start = 0;
+  Clock::time_point window_opened;
+  const auto own_cpu_s = [] {
+    rusage now{};
+    getrusage(RUSAGE_SELF, &now);
+    return cpu_seconds(now.ru_utime) + cpu_seconds(now.ru_stime);
+  };
+  Probes probes;
+  probes.at_measure_start = [&] {
+    window_opened = Clock::now();
+    server_cpu_at_start = read_cpu_us(options.server_pid);
+    bench_cpu_at_start = own_cpu_s();
+  };
+  probes.at_end = [&] {
+    figures.rss_after_kb = read_rss_kb(options.server_pid);
+    const auto server_cpu = read_cpu_us(options.server_pid);
+    figures.cpu_span_s = std::chrono::duration<double>(Clock::now() - window_opened).count();
+    figures.bench_window_cpu_s = own_cpu_s() - bench_cpu_at_start;
+    if (server_cpu >= 0 && server_cpu_at_start >= 0) {
+      figures.server_cpu_us = server_cpu - server_cpu_at_start;
+    }
+  };
+  Stats stats = run_threads(options, window, factory_for(options.scenario), probes);
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
   figures.bench_user_s = cpu_seconds(after.ru_utime) - cpu_seconds(before.ru_utime);

@@ -1,7 +1,10 @@
 #include "bench/report.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace switchboard::bench {
@@ -31,6 +34,25 @@ std::int64_t read_rss_kb(long pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
   }
   return -1;
+}
+
+std::int64_t read_cpu_us(long pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  // The command name (field 2) may hold spaces; the fields after its ')' are plain numbers.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string skip;
+  for (int field = 3; field < 14; ++field)
+    fields >> skip;
+  long long utime = 0;
+  long long stime = 0;
+  if (!(fields >> utime >> stime)) return -1;
+  const long ticks = sysconf(_SC_CLK_TCK);
+  return ticks > 0 ? (utime + stime) * 1'000'000 / ticks : -1;
 }
 
 Json build_report(const Options& o, const Stats& stats, const ProcessFigures& f) {
@@ -75,10 +97,24 @@ Json build_report(const Options& o, const Stats& stats, const ProcessFigures& f)
     }
   }
   r["server_rss"] = rss;
+  Json cpu = Json::object();
+  if (f.server_cpu_us >= 0 && f.cpu_span_s > 0) {
+    const double cores = static_cast<double>(f.server_cpu_us) / 1e6 / f.cpu_span_s;
+    cpu["cores"] = cores;
+    // CPU per unit of work: both rates are per second of the measured window.
+    const auto per = [&](const char* rate) {
+      const double per_s = rates.value(rate, 0.0);
+      return per_s > 0 ? cores * 1e6 / per_s : 0.0;
+    };
+    if (rates.contains("relayed_per_s")) cpu["us_per_relayed"] = per("relayed_per_s");
+    if (rates.contains("calls_per_s")) cpu["us_per_call"] = per("calls_per_s");
+  }
+  r["server_cpu"] = cpu;
   r["bench_cpu"] = {{"user_s", f.bench_user_s},
                     {"sys_s", f.bench_sys_s},
                     {"wall_s", f.wall_s},
                     {"cores_used", f.wall_s > 0 ? (f.bench_user_s + f.bench_sys_s) / f.wall_s : 0}};
+  if (f.cpu_span_s > 0) r["bench_cpu"]["window_cores"] = f.bench_window_cpu_s / f.cpu_span_s;
   r["errors"] = counter(stats, "errors");
   r["error_examples"] = stats.first_errors;
   return r;
@@ -117,6 +153,11 @@ void print_report(const Json& r) {
   std::printf("  bench CPU                  user %.2f s, sys %.2f s over %.2f s (%.2f cores)\n",
               cpu["user_s"].get<double>(), cpu["sys_s"].get<double>(), cpu["wall_s"].get<double>(),
               cpu["cores_used"].get<double>());
+  if (cpu.contains("window_cores")) {
+    std::printf("  bench CPU in the window    %.2f cores\n", cpu["window_cores"].get<double>());
+  }
+  for (const auto& [name, value] : r["server_cpu"].items())
+    std::printf("  server CPU %-15s %14.2f\n", name.c_str(), value.get<double>());
   std::printf("  errors                     %llu\n",
               static_cast<unsigned long long>(r["errors"].get<std::uint64_t>()));
   for (const auto& [kind, example] : r["error_examples"].items())

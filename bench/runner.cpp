@@ -25,7 +25,7 @@ void tick_loop(ThreadContext& ctx, ThreadScenario& scenario, Clock::time_point w
 }  // namespace
 
 Stats run_threads(const Options& options, const Window& window, const ScenarioFactory& factory,
-                  const std::function<void()>& at_end) {
+                  const Probes& probes) {
   std::vector<Stats> results(static_cast<std::size_t>(options.threads));
   std::vector<std::thread> threads;
   for (int t = 0; t < options.threads; ++t) {
@@ -42,9 +42,11 @@ Stats run_threads(const Options& options, const Window& window, const ScenarioFa
       results[static_cast<std::size_t>(t)] = std::move(ctx.stats);
     });
   }
-  // The probe runs a little before the end, while every connection is still held.
+  std::this_thread::sleep_until(window.measure_from);
+  if (probes.at_measure_start) probes.at_measure_start();
+  // The end probe runs a little before the end, while every connection is still held.
   std::this_thread::sleep_until(window.end - Millis{50});
-  if (at_end) at_end();
+  if (probes.at_end) probes.at_end();
   for (auto& thread : threads)
     thread.join();
   Stats total;

@@ -41,8 +41,13 @@ std::unique_ptr<ThreadScenario> make_calls(ThreadContext& ctx);
 std::unique_ptr<ThreadScenario> make_relay(ThreadContext& ctx);
 std::unique_ptr<ThreadScenario> make_storm(ThreadContext& ctx);
 
-// `at_end` runs on the main thread just before the clients are closed (the RSS probe).
+// Probes of the server process, run on the main thread: when the measured window opens, and
+// just before its end while every client is still connected.
+struct Probes {
+  std::function<void()> at_measure_start;
+  std::function<void()> at_end;
+};
 Stats run_threads(const Options& options, const Window& window, const ScenarioFactory& factory,
-                  const std::function<void()>& at_end);
+                  const Probes& probes);
 
 }  // namespace switchboard::bench

@@ -65,10 +65,11 @@ class ConnectScenario final : public ThreadScenario {
     const int i = mine_[next_++];
     const std::string prefix = ctx_.options.target == Target::peerjs ? "bp" : "bu";
     const std::size_t slot = clients_.size();
-    clients_.push_back(
-        std::make_unique<Client>(ctx_.loop, ctx_.options, ctx_.stats, prefix + std::to_string(i),
-                                 Client::Handlers{[this, slot] { on_ready(slot); }, nullptr,
-                                                  [this, slot] { on_end(slot); }}));
+    Client::Handlers handlers;
+    handlers.on_ready = [this, slot] { on_ready(slot); };
+    handlers.on_end = [this, slot] { on_end(slot); };
+    clients_.push_back(std::make_unique<Client>(ctx_.loop, ctx_.options, ctx_.stats,
+                                                prefix + std::to_string(i), std::move(handlers)));
     raw_ready_.push_back(false);
     Client* raw = clients_.back().get();
     opener_.add([raw] { raw->start(); });

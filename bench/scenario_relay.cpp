@@ -9,6 +9,7 @@
 
 #include "bench/client.hpp"
 #include "bench/pacing.hpp"
+#include "bench/relay_wire.hpp"
 #include "bench/runner.hpp"
 
 namespace switchboard::bench {
@@ -20,7 +21,7 @@ constexpr auto kHeartbeat = Millis{5000};
 constexpr int kMaxOutstandingOpenLoop = 64;
 constexpr int kMinBytes = 200;
 constexpr int kMaxBytes = 1200;
-constexpr int kEnvelopeBytes = 40;  // the data object without its padding, about
+constexpr int kEnvelopeBytes = 40;  // the payload object without its padding, about
 
 struct Side {
   std::unique_ptr<Client> client;
@@ -87,6 +88,9 @@ class RelayScenario final : public ThreadScenario {
 
   void finish() override {
     stopping_ = true;
+    ctx_.stats.count("relay.delivered", delivered_);
+    ctx_.stats.count("relay.exchanges", exchanges_);
+    ctx_.stats.latencies["round_trip"].merge(round_trip_);
     opener_.stop();
     for (auto& pair : pairs_) {
       pair.a.client->close();
@@ -100,6 +104,9 @@ class RelayScenario final : public ThreadScenario {
     Client::Handlers handlers;
     handlers.on_ready = [this, p] { on_ready(p); };
     handlers.on_message = [this, p, is_a](const Json& m) { on_message(pairs_[p], is_a, m); };
+    handlers.on_relay = [this, p, is_a](std::string_view text) {
+      on_relay_text(pairs_[p], is_a, text);
+    };
     handlers.on_end = [this, p, is_a] {
       const Pair& pair = pairs_[p];
       if (!(is_a ? pair.a : pair.b).client->ready()) opener_.settled();
@@ -143,43 +150,34 @@ class RelayScenario final : public ThreadScenario {
     ctx_.loop.at(Clock::now() + kPaceStep, [this] { pace(); });
   }
 
-  Json make_data(std::int64_t counter) {
-    const int bytes = std::uniform_int_distribution<int>(kMinBytes, kMaxBytes)(rng_);
-    return Json{{"t", steady_us()},
-                {"n", counter},
-                {"r", 0},
-                {"p", std::string(static_cast<std::size_t>(bytes - kEnvelopeBytes), 'x')}};
-  }
-
-  void send_to_peer(Pair& pair, Side& from, Json data, bool reply) {
+  void send_to_peer(Pair& pair, Side& from, const RelayPayload& payload) {
     Side& to = &from == &pair.a ? pair.b : pair.a;
-    if (peerjs_) {
-      from.client->send(Json{{"type", reply ? "ANSWER" : "OFFER"},
-                             {"dst", to.client->id()},
-                             {"payload", std::move(data)}});
-    } else {
-      from.client->send(
-          Json{{"type", "signal"}, {"callId", pair.call_id}, {"data", std::move(data)}});
-    }
+    from.client->send_text(peerjs_ ? peerjs_message(to.client->id(), payload)
+                                   : switchboard_signal(pair.call_id, payload));
   }
 
   void send_request(Pair& pair, Side& side) {
     if (stopping_) return;
     ++side.outstanding;
     side.progress = Clock::now();
-    send_to_peer(pair, side, make_data(side.counter++), false);
+    RelayPayload payload;
+    payload.n = side.counter++;
+    payload.t = steady_us();
+    payload.padding = static_cast<std::size_t>(
+        std::uniform_int_distribution<int>(kMinBytes, kMaxBytes)(rng_) - kEnvelopeBytes);
+    send_to_peer(pair, side, payload);
+  }
+
+  void on_relay_text(Pair& pair, bool is_a, std::string_view text) {
+    if (stopping_) return;
+    const auto payload = scan_payload(text);
+    if (!payload) return ctx_.stats.error("unexpected", std::string(text));
+    on_relayed(pair, is_a ? pair.a : pair.b, *payload);
   }
 
   void on_message(Pair& pair, bool is_a, const Json& m) {
     if (stopping_) return;
-    Side& self = is_a ? pair.a : pair.b;
     const auto type = json_str(m, "type").value_or("");
-    const char* body = peerjs_ ? "payload" : "data";
-    if (type == "signal" || type == "OFFER" || type == "ANSWER") {
-      const auto it = m.find(body);
-      if (it == m.end() || !it->is_object()) return ctx_.stats.error("unexpected", m.dump());
-      return on_relayed(pair, self, *it);
-    }
     if (peerjs_) return ctx_.stats.error("unexpected", m.dump());
     const auto call_id = json_str(m, "callId").value_or("");
     if (type == "ack" || type == "ringing") return;
@@ -194,23 +192,21 @@ class RelayScenario final : public ThreadScenario {
     ctx_.stats.error("unexpected", m.dump());
   }
 
-  void on_relayed(Pair& pair, Side& self, const Json& data) {
+  void on_relayed(Pair& pair, Side& self, RelayPayload payload) {
     const auto now = Clock::now();
     const bool measuring = ctx_.window.measuring(now);
-    if (measuring) ctx_.stats.count("relay.delivered");
-    if (json_int(data, "r").value_or(0) == 0) {
-      Json reply = data;
-      reply["r"] = 1;
-      return send_to_peer(pair, self, std::move(reply), true);
+    if (measuring) ++delivered_;
+    if (!payload.reply) {
+      payload.reply = true;
+      return send_to_peer(pair, self, payload);
     }
-    const auto sent = json_int(data, "t").value_or(0);
+    const auto sent = payload.t;
     if (self.outstanding <= 0) return;  // a late echo after a timeout
     --self.outstanding;
     self.progress = now;
     if (measuring) {
-      ctx_.stats.count("relay.exchanges");
-      ctx_.stats.latencies["round_trip"].record(
-          static_cast<std::uint64_t>(std::max<std::int64_t>(0, steady_us() - sent)));
+      ++exchanges_;
+      round_trip_.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, steady_us() - sent)));
     }
     if (ctx_.options.rate <= 0) send_request(pair, self);
   }
@@ -229,6 +225,10 @@ class RelayScenario final : public ThreadScenario {
   std::mt19937_64 rng_;
   std::vector<Pair> pairs_;  // handlers hold indices: a Pair may move, its Clients do not
   std::size_t next_side_ = 0;
+  // Measured in the window; kept here on the hot path, added to the Stats by finish().
+  std::uint64_t delivered_ = 0;
+  std::uint64_t exchanges_ = 0;
+  Histogram round_trip_;
   std::size_t ended_ = 0;
   Clock::time_point last_heartbeat_;
   bool stopping_ = false;

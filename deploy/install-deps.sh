@@ -2,6 +2,7 @@
 # Installs, from Debian 12's own packages, whatever Switchboard needs that is missing.
 #   deploy/install-deps.sh          build and run
 #   deploy/install-deps.sh --test   also the test and lint tools
+#   deploy/install-deps.sh --bench  also Node.js and npm (bench/compare_peerjs.sh runs PeerJS)
 # Runs apt only when something is missing, so repeated runs cost a few dpkg queries.
 set -euo pipefail
 
@@ -12,6 +13,12 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev clang-format clang-tidy python3-websockets)
+fi
+# Node may come from elsewhere (NodeSource bundles npm in its nodejs): ask for the Debian
+# packages only when the commands are missing.
+if [[ "${1:-}" == "--bench" ]]; then
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()

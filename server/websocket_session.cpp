@@ -2,10 +2,12 @@
 //
 // A session is kept alive only by its pending handlers (shared_from_this): one read loop that
 // is always pending (Beast answers pings and runs keep-alive timeouts from inside reads), and
-// one write loop with at most one async_write in flight, fed by a bounded queue of shared
-// frames. Whatever the path out, the session leaves the hub exactly once, and only a close
-// frame from the client makes that leave clean (the engine ends the session instead of
-// holding it for resume).
+// one write loop fed by a bounded queue of shared frames. The write loop runs in batches: the
+// first frame queued schedules a batch at the end of the current turn of the event loop, and
+// the batch writes every frame queued by then (and while it runs) corked, so they leave in
+// one send() (server/write_behind_stream.hpp). Whatever the path out, the session leaves the hub
+// exactly once, and only a close frame from the client makes that leave clean (the engine ends the
+// session instead of holding it for resume).
 #include "server/websocket_session.hpp"
 
 #include <chrono>
@@ -20,6 +22,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "server/connection.hpp"
+#include "server/write_behind_stream.hpp"
 
 namespace switchboard::server {
 namespace {
@@ -79,6 +82,10 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     // Beast fails a bigger read with message_too_big after sending close 1009 itself.
     ws_.read_message_max(config.max_message_bytes);
     ws_.auto_fragment(false);
+    ws_.next_layer().set_owner(shared_from_this());
+    // The session's own frames are bounded by the send queue limit; this bounds what Beast
+    // adds (pongs) when the peer stops reading.
+    ws_.next_layer().set_buffer_limit(2 * config.max_send_queue_bytes);
     ws_.async_accept(request,
                      beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
   }
@@ -87,12 +94,13 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     if (closing_) return;
     queued_bytes_ += frame->size();
     queue_.push_back(std::move(frame));
-    if (queued_bytes_ > registry_.config().max_send_queue_bytes) {
+    if (queued_bytes_ + ws_.next_layer().buffered_bytes() >
+        registry_.config().max_send_queue_bytes) {
       drop_unsent();
       close(CloseCode::slow_consumer, "slow consumer");
       return;
     }
-    if (!writing_) do_write();
+    schedule_write();
   }
 
   void close(CloseCode code, std::string_view reason) override {
@@ -107,7 +115,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     // does not name the 4000-4999 private range.
     close_frame_ = websocket::close_reason(static_cast<websocket::close_code>(numeric),
                                            reason.substr(0, kMaxCloseReasonBytes));
-    if (!writing_) do_write();
+    schedule_write();
   }
 
   void shut_down() override {
@@ -173,6 +181,17 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     do_read();
   }
 
+  // Posting (rather than writing now) lets every frame this turn of the event loop produces,
+  // for this connection, join one batch.
+  void schedule_write() {
+    if (writing_ || write_scheduled_) return;
+    write_scheduled_ = true;
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->write_scheduled_ = false;
+      if (!self->writing_) self->do_write();
+    });
+  }
+
   void do_write() {
     if (queue_.empty()) {
       if (close_frame_ && !close_sent_) {
@@ -185,24 +204,42 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     }
     writing_ = true;
     ws_.text(true);
+    ws_.next_layer().cork();
+    write_next();
+  }
+
+  // Writes the queue front; frames queued meanwhile join the batch.
+  void write_next() {
+    if (queue_.empty()) {
+      ws_.next_layer().uncork(
+          beast::bind_front_handler(&WebSocketSession::on_flushed, shared_from_this()));
+      return;
+    }
     ws_.async_write(net::buffer(*queue_.front()),
                     beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t /*bytes*/) {
-    writing_ = false;
     queued_bytes_ -= queue_.front()->size();
     queue_.pop_front();
-    if (ec) {
-      note_end("write failed: " + ec.message());
-      closing_ = true;
-      queue_.clear();
-      queued_bytes_ = 0;
-      if (opened_) registry_.hub().leave(conn_, /*clean=*/false);
-      beast::get_lowest_layer(ws_).close();  // wakes the pending read, which ends the session
-      return;
-    }
+    if (ec) return write_failed(ec);
+    write_next();
+  }
+
+  void on_flushed(beast::error_code ec) {
+    writing_ = false;
+    if (ec) return write_failed(ec);
     do_write();
+  }
+
+  void write_failed(beast::error_code ec) {
+    writing_ = false;
+    note_end("write failed: " + ec.message());
+    closing_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+    if (opened_) registry_.hub().leave(conn_, /*clean=*/false);
+    beast::get_lowest_layer(ws_).close();  // wakes the pending read, which ends the session
   }
 
   void on_close(beast::error_code ec) {
@@ -233,7 +270,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     if (end_reason_.empty()) end_reason_ = std::move(reason);
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<WriteBehindStream> ws_;
   beast::flat_buffer buffer_;
   Identity identity_;
   std::optional<ResumeRequest> resume_;  // handed to the hub once the handshake is done
@@ -242,7 +279,8 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;  // including the frame being written
-  bool writing_ = false;          // an async_write or async_close is in flight
+  bool writing_ = false;          // a batch (writes, then its flush) or async_close is in flight
+  bool write_scheduled_ = false;  // a batch will start at the end of this turn
   std::optional<websocket::close_reason> close_frame_;  // sent once the queue drains
   bool close_sent_ = false;
   bool closing_ = false;  // no more frames accepted

@@ -20,7 +20,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "bench/loadkit/write_behind_stream.hpp"
+#include "server/write_behind_stream.hpp"
 
 namespace switchboard::loadkit {
 namespace {
@@ -233,7 +233,7 @@ class WsConnectionImpl final : public WsConnection,
     if (callbacks_.on_end) callbacks_.on_end(end);
   }
 
-  websocket::stream<WriteBehindStream> ws_;
+  websocket::stream<server::WriteBehindStream> ws_;
   WsCallbacks callbacks_;
   websocket::response_type response_;
   beast::flat_buffer buffer_;
