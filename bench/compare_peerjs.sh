@@ -73,36 +73,33 @@ stop_server() {
   wait "$server_pid" 2>/dev/null || true
 }
 
-# CPU time (utime+stime, µs) of a process so far.
-cpu_us() {
-  local ticks
-  ticks=$(awk '{print $14 + $15}' "/proc/$1/stat")
-  echo $((ticks * 1000000 / $(getconf CLK_TCK)))
+start() {  # target: a fresh server; sets $port
+  if [[ $1 == peerjs ]]; then start_peerjs; port=$peerjs_port; else start_switchboard; port=$switchboard_port; fi
 }
 
-run() {  # name target port scenario args...: one bench run on CPU 1, JSON to $out/name.json
-  local name=$1 target=$2 port=$3
-  shift 3
-  local before after
-  before=$(cpu_us "$server_pid")
+run() {  # name target scenario args...: one bench run on CPU 1, JSON to $out/name.json. The
+  # bench measures the server's CPU time over its window itself (--server-pid).
+  local name=$1 target=$2
+  shift 2
   taskset -c 1 "$bench" "$@" --target "$target" --port "$port" --server-pid "$server_pid" \
     --json "$out/$name.json" | tee "$out/$name.txt"
-  after=$(cpu_us "$server_pid")
-  echo "$((after - before))" >"$out/$name.cpu_us"
 }
 
 for target in switchboard peerjs; do
-  if [[ $target == peerjs ]]; then start_peerjs; port=$peerjs_port; else start_switchboard; port=$switchboard_port; fi
   # 1. Saturated relay: as many exchanges as the server takes.
-  run "$target-relay-max" "$target" "$port" relay --pairs 500 --in-flight 8 --threads 1 \
+  start "$target"
+  run "$target-relay-max" "$target" relay --pairs 500 --in-flight 8 --threads 1 \
     --duration "$seconds" --warmup 2
-  # 2. Idle connections held by a second bench process, then a paced relay on top of them.
+  stop_server
+  # 2. On a fresh server (so the RSS baseline is an idle process): idle connections held by a
+  # second bench process, then a paced relay on top of them.
+  start "$target"
   taskset -c 1 "$bench" connect --target "$target" --port "$port" --connections "$connections" \
     --duration $((seconds + 30)) --server-pid "$server_pid" --json "$out/$target-connect.json" \
     >"$out/$target-connect.txt" &
   holder=$!
   sleep 15
-  run "$target-relay-paced" "$target" "$port" relay --pairs 100 --rate 1000 --threads 1 \
+  run "$target-relay-paced" "$target" relay --pairs 100 --rate 1000 --threads 1 \
     --duration "$seconds" --warmup 2
   wait "$holder" || true
   stop_server

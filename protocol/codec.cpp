@@ -1,6 +1,7 @@
 #include "protocol/codec.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -96,6 +97,13 @@ Error bad_message(std::optional<std::string> id, std::string message) {
 
 // ---- encoding ----------------------------------------------------------------------------
 
+// Room for an event's keys, punctuation and short fields on top of its strings and `data`.
+constexpr std::size_t kEventOverheadBytes = 128;
+
+std::size_t expected_size(std::size_t strings, const OpaqueJson& data) {
+  return kEventOverheadBytes + strings + data.size();
+}
+
 // Optional fields are omitted when absent: a ringing call has no answeredAt, and a callee's
 // call that still rings has no device yet.
 std::string encode_snapshot(const CallSnapshot& c) {
@@ -126,7 +134,8 @@ std::string encode(const WelcomeEvent& e) {
 }
 
 std::string encode(const CallEvent& e) {
-  return ObjectWriter("call")
+  const std::size_t strings = e.call_id.size() + e.from.size() + e.to.size() + e.room_name.size();
+  return ObjectWriter("call", expected_size(strings, e.data))
       .string("callId", e.call_id)
       .string("from", e.from)
       .string("to", e.to)
@@ -143,7 +152,8 @@ std::string encode(const RingingEvent& e) {
 }
 
 std::string encode(const AnswerEvent& e) {
-  return ObjectWriter("answer")
+  const std::size_t strings = e.call_id.size() + e.from.size() + e.device_id.size();
+  return ObjectWriter("answer", expected_size(strings, e.data))
       .string("callId", e.call_id)
       .string("from", e.from)
       .string("deviceId", e.device_id)
@@ -152,7 +162,8 @@ std::string encode(const AnswerEvent& e) {
 }
 
 std::string encode(const SignalEvent& e) {
-  return ObjectWriter("signal")
+  const std::size_t strings = e.call_id.size() + e.from.size() + e.from_device.size();
+  return ObjectWriter("signal", expected_size(strings, e.data))
       .string("callId", e.call_id)
       .string("from", e.from)
       .string("fromDevice", e.from_device)
@@ -265,7 +276,11 @@ std::string encode_event_body(const Event& event) {
 }
 
 std::string stamp_seq(std::string_view body, Seq seq) {
-  std::string out = "{\"seq\":";
+  // `{"seq":` plus at most 20 digits and a comma: the copy of `body` never reallocates.
+  constexpr std::size_t kSeqFieldBytes = 28;
+  std::string out;
+  out.reserve(body.size() + kSeqFieldBytes);
+  out += "{\"seq\":";
   out += std::to_string(seq);
   // Bodies come from encode_event_body: a compact object, "{}" at the very least.
   const std::size_t rest = body.empty() ? 0 : 1;

@@ -49,7 +49,7 @@ void FieldReader::fail_field(const char* key, std::string_view problem) {
   fail(ErrorCode::bad_message, std::move(message));
 }
 
-Json* FieldReader::find(const char* key) {
+const Json* FieldReader::find(const char* key) {
   if (failed()) return nullptr;
   const auto it = object_.find(key);
   return it == object_.end() ? nullptr : &*it;
@@ -148,35 +148,34 @@ std::optional<RejectReason> FieldReader::optional_reject_reason(const char* key)
   return std::nullopt;
 }
 
-Json FieldReader::required_data(const char* key, std::size_t max_bytes) {
+OpaqueJson FieldReader::required_data(const char* key, std::size_t max_bytes) {
   return data(key, max_bytes, true);
 }
 
-Json FieldReader::optional_data(const char* key, std::size_t max_bytes) {
+OpaqueJson FieldReader::optional_data(const char* key, std::size_t max_bytes) {
   return data(key, max_bytes, false);
 }
 
-Json FieldReader::data(const char* key, std::size_t max_bytes, bool required) {
-  Json* value = find(key);
+OpaqueJson FieldReader::data(const char* key, std::size_t max_bytes, bool required) {
+  const Json* value = find(key);
   if (value == nullptr) {
     if (required && !failed()) fail_field(key, "is required");
-    return Json::object();
+    return {};
   }
   if (!value->is_object()) {
     fail_field(key, "must be an object");
-    return Json::object();
+    return {};
   }
-  // The limit applies to the compact form we forward, not to the client's spacing.
-  // `replace` cannot trigger here (the parser only accepts valid UTF-8) but keeps dump()
-  // free of exceptions whatever happens.
-  const std::size_t size = value->dump(-1, ' ', false, Json::error_handler_t::replace).size();
-  if (size > max_bytes) {
+  // The one serialisation of this value: its compact form is both what the limit applies to
+  // (not the client's spacing) and what every event carrying it will append verbatim.
+  OpaqueJson opaque(*value);
+  if (opaque.size() > max_bytes) {
     fail(ErrorCode::too_large, std::string("field '") + key +
-                                   "' is too large: " + std::to_string(size) +
+                                   "' is too large: " + std::to_string(opaque.size()) +
                                    " bytes serialized, limit " + std::to_string(max_bytes));
-    return Json::object();
+    return {};
   }
-  return std::move(*value);
+  return opaque;
 }
 
 }  // namespace switchboard::codec_detail

@@ -24,8 +24,9 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max_chars);
 
 class FieldReader {
  public:
-  // `object` must be a JSON object; data fields are moved out of it.
-  FieldReader(Json& object, const std::optional<std::string>& id) : object_(object), id_(id) {}
+  // `object` must be a JSON object.
+  FieldReader(const Json& object, const std::optional<std::string>& id)
+      : object_(object), id_(id) {}
 
   bool failed() const { return error_.has_value(); }
   Error take_error() { return std::move(*error_); }
@@ -41,20 +42,21 @@ class FieldReader {
   std::optional<std::string> optional_text(const char* key, std::size_t max_chars);
   std::optional<RejectReason> optional_reject_reason(const char* key);
 
-  // A JSON object whose compact serialisation is at most `max_bytes` (else too_large).
-  Json required_data(const char* key, std::size_t max_bytes);
-  Json optional_data(const char* key, std::size_t max_bytes);
+  // A JSON object whose compact serialisation is at most `max_bytes` (else too_large). It is
+  // serialised here, once; the command keeps only that text.
+  OpaqueJson required_data(const char* key, std::size_t max_bytes);
+  OpaqueJson optional_data(const char* key, std::size_t max_bytes);
 
  private:
   // The field's value, or nullptr when absent (or when an earlier field already failed).
-  Json* find(const char* key);
+  const Json* find(const char* key);
   // nullptr when absent; records "must be a string" when present with another type.
   const std::string* find_string(const char* key);
-  Json data(const char* key, std::size_t max_bytes, bool required);
+  OpaqueJson data(const char* key, std::size_t max_bytes, bool required);
   void fail(ErrorCode code, std::string message);
   void fail_field(const char* key, std::string_view problem);
 
-  Json& object_;
+  const Json& object_;
   const std::optional<std::string>& id_;
   std::optional<Error> error_;
 };

@@ -3,6 +3,7 @@
 // A plain value; one per encoded message, on the caller's thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,13 @@ class ObjectWriter {
   ObjectWriter() : out_("{") {}
 
   explicit ObjectWriter(std::string_view type) : out_("{") { string("type", type); }
+
+  // For messages carrying a large `data`: one allocation up front instead of a chain of
+  // regrowths that each copy the text built so far.
+  ObjectWriter(std::string_view type, std::size_t expected_size) : out_("{") {
+    out_.reserve(expected_size);
+    string("type", type);
+  }
 
   ObjectWriter& string(std::string_view key, std::string_view value) {
     append_key(key);
@@ -73,14 +81,10 @@ class ObjectWriter {
     return *this;
   }
 
-  // `data` is an object by contract; anything else is sent as {} so the frame stays valid.
-  ObjectWriter& data(std::string_view key, const Json& value) {
+  // OpaqueJson is always a compact object, so its text goes in as is: no re-serialisation.
+  ObjectWriter& data(std::string_view key, const OpaqueJson& value) {
     append_key(key);
-    if (value.is_object()) {
-      append_json(out_, value);
-    } else {
-      out_ += "{}";
-    }
+    out_ += value.text();
     return *this;
   }
 

@@ -3,6 +3,7 @@
 #include "protocol/engine.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "protocol/engine_state.hpp"
 
@@ -180,7 +181,7 @@ void Engine::State::end_call(Call& call, const EndSpec& spec) {
   deliver(ended, main_view);
   if (!ringing_view.empty()) {
     ended.reason = *spec.ringing_reason;
-    deliver(ended, ringing_view);
+    deliver(std::move(ended), ringing_view);
   }
 
   for (const SessionId& s : main_view)

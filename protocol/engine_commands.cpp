@@ -147,7 +147,7 @@ void Engine::State::on_call(Session& me, const Command& cmd, const CallCommand& 
   call.caller_session = me.id;
   call.media = c.media;
   call.room_name = c.room_name.value_or(id);
-  call.data = c.data;
+  call.data = c.data;  // shares the text: no copy of the payload
   call.expires_at = now + timeout;
   live_calls_of[call.caller].insert(id);
   live_calls_of[call.callee].insert(id);

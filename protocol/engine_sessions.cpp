@@ -1,6 +1,7 @@
 // Engine sessions: opening, resuming, dropping and expiring them, and what calls do about it
 // (PROTOCOL.md "Reconnecting").
 #include <algorithm>
+#include <utility>
 
 #include "protocol/engine_state.hpp"
 
@@ -57,7 +58,7 @@ void Engine::State::resume(Session& s, ConnId conn, Seq last_seq) {
     if (it != calls.end() && it->second.state == CallState::ringing) {
       CallEvent fresh = *call;
       fresh.expires_in_ms = call_event(it->second).expires_in_ms;
-      send_direct(fresh, conn, e.seq);
+      send_direct(std::move(fresh), conn, e.seq);
     } else {
       out.emplace_back(Deliver{e.event, {{conn, e.seq}}});
     }

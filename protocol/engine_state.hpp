@@ -50,7 +50,7 @@ struct Call {
   SessionId caller_session;
   Media media = Media::audio;
   std::string room_name;
-  Json data;
+  OpaqueJson data;  // the caller's `data`, shared with every `call` event
 
   CallState state = CallState::ringing;
   bool ringing_sent = false;    // the caller got its one `ringing` event

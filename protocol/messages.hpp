@@ -1,6 +1,6 @@
 // Typed protocol v1 messages (PROTOCOL.md): client commands, server events, and the
 // ack/error/pong responses. Plain values; `data` fields are opaque JSON objects that the
-// server passes on without looking inside.
+// server passes on without looking inside (OpaqueJson: serialised once, shared by copies).
 #pragma once
 
 #include <cstdint>
@@ -9,13 +9,10 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "protocol/opaque_json.hpp"
 #include "protocol/types.hpp"
 
 namespace switchboard {
-
-using Json = nlohmann::json;
 
 // ---- client -> server ------------------------------------------------------------------
 
@@ -32,7 +29,7 @@ struct CallCommand {
   std::optional<std::string> call_id;
   std::optional<std::string> room_name;
   std::optional<std::int64_t> timeout_ms;  // already checked to lie in [5000, 120000]
-  Json data = Json::object();
+  OpaqueJson data;
 };
 
 struct RingingCommand {
@@ -41,7 +38,7 @@ struct RingingCommand {
 
 struct AnswerCommand {
   std::string call_id;
-  Json data = Json::object();
+  OpaqueJson data;
 };
 
 enum class RejectReason { declined, busy };
@@ -58,7 +55,7 @@ struct HangupCommand {
 
 struct SignalCommand {
   std::string call_id;
-  Json data = Json::object();
+  OpaqueJson data;
 };
 
 struct PingCommand {};
@@ -106,7 +103,7 @@ struct CallEvent {
   std::string to;
   Media media = Media::audio;
   std::string room_name;
-  Json data = Json::object();
+  OpaqueJson data;
   std::int64_t expires_at = 0;  // ms since the Unix epoch
   std::int64_t expires_in_ms = 0;
 };
@@ -120,14 +117,14 @@ struct AnswerEvent {
   std::string call_id;
   std::string from;  // the callee
   std::string device_id;
-  Json data = Json::object();
+  OpaqueJson data;
 };
 
 struct SignalEvent {
   std::string call_id;
   std::string from;
   std::string from_device;
-  Json data = Json::object();
+  OpaqueJson data;
 };
 
 // The other party of an active call lost its connection, or got it back.

@@ -42,7 +42,7 @@ TEST(EngineFlow, CallForksToEveryCalleeDevice) {
     EXPECT_EQ(call.to, "bob");
     EXPECT_EQ(call.media, Media::video);
     EXPECT_EQ(call.room_name, "room-1");
-    EXPECT_EQ(call.data["topic"], "hi");
+    EXPECT_EQ(call.data.parsed()["topic"], "hi");
     EXPECT_EQ(call.expires_in_ms, 30'000);
     EXPECT_EQ(call.expires_at, to_epoch_ms(h.now()) + 30'000);
   }
@@ -89,17 +89,17 @@ TEST(EngineFlow, FullCallAnswerSignalHangup) {
   auto answer = h.next_event<AnswerEvent>(alice);
   EXPECT_EQ(answer.from, "bob");
   EXPECT_EQ(answer.device_id, "b");
-  EXPECT_EQ(answer.data["sdp"], "answer");
+  EXPECT_EQ(answer.data.parsed()["sdp"], "answer");
 
   h.send(alice, SignalCommand{id, {{"ice", 1}}});
   h.next_ack(alice);
   auto s1 = h.next_event<SignalEvent>(bob);
   EXPECT_EQ(s1.from, "alice");
   EXPECT_EQ(s1.from_device, "a");
-  EXPECT_EQ(s1.data["ice"], 1);
+  EXPECT_EQ(s1.data.parsed()["ice"], 1);
   h.send(bob, SignalCommand{id, {{"ice", 2}}});
   h.next_ack(bob);
-  EXPECT_EQ(h.next_event<SignalEvent>(alice).data["ice"], 2);
+  EXPECT_EQ(h.next_event<SignalEvent>(alice).data.parsed()["ice"], 2);
 
   h.advance(Millis(42'000));  // active calls have no timeout
   h.send(bob, HangupCommand{id, "bye"});

@@ -56,7 +56,7 @@ TEST(EngineResume, MissedEventsAreReplayedInOrderExactlyOnce) {
   EXPECT_EQ(h.last_welcome().session_id, session);
   EXPECT_EQ(h.last_welcome().replayed, 5);
   for (int n = 1; n <= 5; ++n)
-    EXPECT_EQ(h.next_event<SignalEvent>(bob2).data["n"], n);
+    EXPECT_EQ(h.next_event<SignalEvent>(bob2).data.parsed()["n"], n);
   auto back = h.next_event<PeerEvent>(t.alice);
   EXPECT_EQ(back.state, PeerState::reconnected);
   EXPECT_EQ(back.user_id, "bob");
@@ -65,7 +65,7 @@ TEST(EngineResume, MissedEventsAreReplayedInOrderExactlyOnce) {
   // Live events continue the same sequence.
   h.send(t.alice, SignalCommand{t.id, {{"n", 6}}});
   h.next_ack(t.alice);
-  EXPECT_EQ(h.next_event<SignalEvent>(bob2).data["n"], 6);
+  EXPECT_EQ(h.next_event<SignalEvent>(bob2).data.parsed()["n"], 6);
 }
 
 TEST(EngineResume, ResumeFromAnOlderSeqReplaysWhatTheClientNeverProcessed) {
