@@ -5,7 +5,6 @@
 // resume window), so a phone that blinks off Wi-Fi keeps its place in its calls.
 #pragma once
 
-#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "protocol/engine.hpp"
+#include "protocol/fifo.hpp"
 
 namespace switchboard {
 
@@ -34,13 +34,13 @@ struct Session {
   std::string device;
   ConnId conn = 0;  // 0 while detached
   Seq last_seq = 0;
-  std::deque<BufferedEvent> buffer;      // replay buffer, oldest first
+  Fifo<BufferedEvent> buffer;            // replay buffer, oldest first
   std::optional<TimePoint> detached_at;  // set while detached
   std::optional<TimePoint> deadline;     // expiry while detached
   std::set<std::string> calls;           // ids of non-ended calls this session holds
   // Recent command ids and their answers, for idempotent retries; `reply_order` ages them out.
   std::unordered_map<std::string, Response> replies;
-  std::deque<std::pair<TimePoint, std::string>> reply_order;
+  Fifo<std::pair<TimePoint, std::string>> reply_order;
 };
 
 struct Call {

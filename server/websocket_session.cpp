@@ -21,6 +21,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "protocol/fifo.hpp"
 #include "server/connection.hpp"
 #include "server/write_behind_stream.hpp"
 
@@ -39,37 +40,6 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 constexpr std::size_t kKeptReadBufferBytes = std::size_t{16} * 1024;
 // RFC 6455 section 5.5: a close frame's payload (2-byte code + reason) is at most 125 bytes.
 constexpr std::size_t kMaxCloseReasonBytes = 123;
-
-// The session's send queue, first in first out. Not a std::deque: libstdc++'s allocates
-// ~580 bytes up front, a real share of what an idle connection costs.
-class FrameQueue {
- public:
-  bool empty() const { return head_ == frames_.size(); }
-  std::size_t size() const { return frames_.size() - head_; }
-  const std::string& front() const { return *frames_[head_]; }
-  const std::string& back() const { return *frames_.back(); }
-  void push_back(std::shared_ptr<const std::string> frame) { frames_.push_back(std::move(frame)); }
-  void pop_back() { frames_.pop_back(); }
-  void pop_front() {
-    frames_[head_++].reset();
-    if (head_ == frames_.size()) return clear();
-    // A queue that never drains must not grow without bound.
-    if (head_ >= kCompactAfter && 2 * head_ >= frames_.size()) {
-      frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
-  }
-  void clear() {
-    frames_.clear();
-    if (frames_.capacity() > kCompactAfter) frames_.shrink_to_fit();
-    head_ = 0;
-  }
-
- private:
-  static constexpr std::size_t kCompactAfter = 64;
-  std::vector<std::shared_ptr<const std::string>> frames_;
-  std::size_t head_ = 0;
-};
 
 class WebSocketSession final : public std::enable_shared_from_this<WebSocketSession>,
                                public Connection,
@@ -246,12 +216,12 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
           beast::bind_front_handler(&WebSocketSession::on_flushed, shared_from_this()));
       return;
     }
-    ws_.async_write(net::buffer(queue_.front()),
+    ws_.async_write(net::buffer(*queue_.front()),
                     beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t /*bytes*/) {
-    queued_bytes_ -= queue_.front().size();
+    queued_bytes_ -= queue_.front()->size();
     queue_.pop_front();
     if (ec) return write_failed(ec);
     write_next();
@@ -291,7 +261,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   // The frame being written must outlive its async_write; everything else can go.
   void drop_unsent() {
     while (queue_.size() > (writing_ ? 1u : 0u)) {
-      queued_bytes_ -= queue_.back().size();
+      queued_bytes_ -= queue_.back()->size();
       queue_.pop_back();
     }
   }
@@ -308,7 +278,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   std::string peer_;
   SessionRegistry& registry_;
 
-  FrameQueue queue_;
+  Fifo<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;  // including the frame being written
   bool writing_ = false;          // a batch (writes, then its flush) or async_close is in flight
   bool write_scheduled_ = false;  // a batch will start at the end of this turn
