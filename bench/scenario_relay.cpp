@@ -126,12 +126,17 @@ class RelayScenario final : public ThreadScenario {
     pair.a.client->send(Json{{"type", "call"}, {"to", pair.b.client->id()}});
   }
 
+  // The closed loop starts once every pair of this thread is up: load during the set-up
+  // would starve the remaining handshakes (a single-threaded server then refuses some), and
+  // the warm-up should see the full load.
   void activate(Pair& pair) {
     pair.active = true;
-    if (ctx_.options.rate > 0) return;
-    for (int k = 0; k < ctx_.options.in_flight; ++k) {
-      send_request(pair, pair.a);
-      send_request(pair, pair.b);
+    if (ctx_.options.rate > 0 || ++active_ < pairs_.size()) return;
+    for (auto& each : pairs_) {
+      for (int k = 0; k < ctx_.options.in_flight; ++k) {
+        send_request(each, each.a);
+        send_request(each, each.b);
+      }
     }
   }
 
@@ -225,6 +230,7 @@ class RelayScenario final : public ThreadScenario {
   std::mt19937_64 rng_;
   std::vector<Pair> pairs_;  // handlers hold indices: a Pair may move, its Clients do not
   std::size_t next_side_ = 0;
+  std::size_t active_ = 0;  // pairs with their call up
   // Measured in the window; kept here on the hot path, added to the Stats by finish().
   std::uint64_t delivered_ = 0;
   std::uint64_t exchanges_ = 0;
