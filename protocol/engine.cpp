@@ -8,6 +8,26 @@
 #include "protocol/engine_state.hpp"
 
 namespace switchboard {
+namespace {
+
+// Envelope, ids and bookkeeping of a buffered event, about: small next to a signal's data.
+constexpr std::size_t kBufferedEventOverhead = 256;
+
+}  // namespace
+
+// What an event counts against the replay buffer's byte budget: its opaque data (the only
+// part a client controls the size of) plus a fixed overhead.
+std::size_t replay_bytes(const Event& event) {
+  return std::visit(
+      [](const auto& e) -> std::size_t {
+        if constexpr (requires { e.data.size(); }) {
+          return kBufferedEventOverhead + e.data.size();
+        } else {
+          return kBufferedEventOverhead;
+        }
+      },
+      event);
+}
 
 Engine::Engine(EngineConfig config, IdGenerator& ids)
     : state_(std::make_unique<State>(config, ids)) {}
@@ -80,20 +100,31 @@ std::size_t Engine::call_count() const {
 // Every event goes through the recipient session's replay buffer, connected or not: frames
 // in flight die with a dropped socket, and the buffer is what a resume replays.
 void Engine::State::deliver(Event event, const std::vector<SessionId>& to) {
+  const std::size_t bytes = replay_bytes(event);
   auto shared = std::make_shared<const Event>(std::move(event));
   Deliver d{shared, {}};
   for (const SessionId& id : to) {
     Session* s = find_session(id);
     if (s == nullptr) continue;
     const Seq seq = ++s->last_seq;
-    s->buffer.push_back({seq, shared, now});
-    while (!s->buffer.empty() && (s->buffer.size() > config.resume_buffer ||
-                                  s->buffer.front().at + config.resume_window < now)) {
-      s->buffer.pop_front();
-    }
+    s->buffer.push_back({seq, shared, now, bytes});
+    s->buffer_bytes += bytes;
+    trim_buffer(*s);
     if (s->conn != 0) d.to.push_back({s->conn, seq});
   }
   if (!d.to.empty()) out.emplace_back(std::move(d));
+}
+
+// Oldest first, events leave the buffer when there are too many, when they are too big
+// together, or when they are older than the resume window. A resume that needs an event gone
+// gets a fresh session and a snapshot instead.
+void Engine::State::trim_buffer(Session& s) {
+  while (!s.buffer.empty() &&
+         (s.buffer.size() > config.resume_buffer || s.buffer_bytes > config.resume_buffer_bytes ||
+          s.buffer.front().at + config.resume_window < now)) {
+    s.buffer_bytes -= s.buffer.front().bytes;
+    s.buffer.pop_front();
+  }
 }
 
 // Outside the session's sequence of buffered events: `welcome` and replays.

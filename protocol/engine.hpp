@@ -20,11 +20,12 @@
 namespace switchboard {
 
 struct EngineConfig {
-  Millis ring_timeout{30'000};              // default for calls without `timeoutMs`
-  Millis ended_retention{60'000};           // how long ended calls answer late commands precisely
-  std::int64_t heartbeat_ms = 20'000;       // advertised in `welcome`
-  Millis resume_window{120'000};            // how long a dropped session can be resumed
-  std::size_t resume_buffer = 300;          // events kept per session for replay
+  Millis ring_timeout{30'000};         // default for calls without `timeoutMs`
+  Millis ended_retention{60'000};      // how long ended calls answer late commands precisely
+  std::int64_t heartbeat_ms = 20'000;  // advertised in `welcome`
+  Millis resume_window{120'000};       // how long a dropped session can be resumed
+  std::size_t resume_buffer = 300;     // events kept per session for replay
+  std::size_t resume_buffer_bytes = 256 * 1024;  // and at most this many bytes of them
   Millis reconnect_grace{30'000};           // an active call waits this long for a dropped party
   Millis caller_grace{15'000};              // a ringing call waits this long for a dropped caller
   bool ring_offline = false;                // ring users with no device instead of `unavailable`

@@ -35,9 +35,7 @@ Session* Engine::State::resumable(const ConnectionOpened& in) {
   Session* s = find_session(in.resume->session_id);
   if (s == nullptr || s->user != in.user_id) return nullptr;
   if (!in.device_id.empty() && in.device_id != s->device) return nullptr;
-  while (!s->buffer.empty() && s->buffer.front().at + config.resume_window < now) {
-    s->buffer.pop_front();
-  }
+  trim_buffer(*s);
   const Seq n = in.resume->last_seq;
   if (n == 0 || n > s->last_seq) return nullptr;
   const Seq first_kept = s->buffer.empty() ? s->last_seq + 1 : s->buffer.front().seq;

@@ -22,10 +22,14 @@ namespace switchboard {
 
 using SessionId = std::string;
 
+// What an event counts against EngineConfig::resume_buffer_bytes.
+std::size_t replay_bytes(const Event& event);
+
 struct BufferedEvent {
   Seq seq = 0;
   std::shared_ptr<const Event> event;
   TimePoint at{};
+  std::size_t bytes = 0;  // what it counts against resume_buffer_bytes
 };
 
 struct Session {
@@ -35,6 +39,7 @@ struct Session {
   ConnId conn = 0;  // 0 while detached
   Seq last_seq = 0;
   Fifo<BufferedEvent> buffer;            // replay buffer, oldest first
+  std::size_t buffer_bytes = 0;          // sum of its events' `bytes`
   std::optional<TimePoint> detached_at;  // set while detached
   std::optional<TimePoint> deadline;     // expiry while detached
   std::set<std::string> calls;           // ids of non-ended calls this session holds
@@ -109,6 +114,7 @@ struct Engine::State {
 
   // engine.cpp: delivery, endings, timers
   void deliver(Event event, const std::vector<SessionId>& to);
+  void trim_buffer(Session& s);
   void send_direct(Event event, ConnId conn, Seq seq);
   void reply(ConnId conn, Response response);
   void error(ConnId conn, const Command& cmd, ErrorCode code, std::string message);

@@ -47,6 +47,9 @@ po::options_description make_options() {
        "seconds a dropped session can be resumed, 1-3600 (default 120)")  //
       ("resume-buffer", po::value<long long>(),
        "events kept per session for replay on resume, 1-100000 (default 300)")  //
+      ("resume-buffer-bytes", po::value<long long>(),
+       "bytes of events kept per session for replay on resume, 4096-1073741824 (default "
+       "262144)")  //
       ("reconnect-grace", po::value<double>(),
        "seconds an active call waits for a dropped party, 0-600 (default 30)")  //
       ("caller-grace", po::value<double>(),
@@ -181,6 +184,9 @@ Config to_config(const po::variables_map& vm) {
   }
   if (vm.count("resume-buffer")) {
     config.resume_buffer = count_option(vm, "resume-buffer", 1, 100'000);
+  }
+  if (vm.count("resume-buffer-bytes")) {
+    config.resume_buffer_bytes = count_option(vm, "resume-buffer-bytes", 4096, 1LL << 30);
   }
   if (vm.count("reconnect-grace")) {
     config.reconnect_grace = seconds_option(vm, "reconnect-grace", 0, 600);

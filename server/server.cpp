@@ -27,6 +27,7 @@ EngineConfig engine_config(const Config& config) {
   engine.heartbeat_ms = config.heartbeat.count();
   engine.resume_window = config.resume_window;
   engine.resume_buffer = config.resume_buffer;
+  engine.resume_buffer_bytes = config.resume_buffer_bytes;
   engine.reconnect_grace = config.reconnect_grace;
   engine.caller_grace = config.caller_grace;
   engine.ring_offline = config.ring_offline;

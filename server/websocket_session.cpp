@@ -15,7 +15,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <boost/beast/core.hpp>

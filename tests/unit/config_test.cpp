@@ -74,6 +74,7 @@ TEST_F(ConfigTest, DefaultsMatchTheProtocol) {
   EXPECT_EQ(c.ended_retention, 60s);
   EXPECT_EQ(c.resume_window, 120s);
   EXPECT_EQ(c.resume_buffer, 300u);
+  EXPECT_EQ(c.resume_buffer_bytes, 256u * 1024);
   EXPECT_EQ(c.reconnect_grace, 30s);
   EXPECT_EQ(c.caller_grace, 15s);
   EXPECT_FALSE(c.ring_offline);
@@ -101,6 +102,8 @@ TEST_F(ConfigTest, EveryFlag) {
                              "1.5",
                              "--resume-buffer",
                              "100000",
+                             "--resume-buffer-bytes",
+                             "65536",
                              "--reconnect-grace",
                              "0",
                              "--caller-grace=600",
@@ -127,6 +130,7 @@ TEST_F(ConfigTest, EveryFlag) {
   EXPECT_EQ(c.ended_retention, 0ms);
   EXPECT_EQ(c.resume_window, 1500ms);
   EXPECT_EQ(c.resume_buffer, 100'000u);
+  EXPECT_EQ(c.resume_buffer_bytes, 65'536u);
   EXPECT_EQ(c.reconnect_grace, 0ms);
   EXPECT_EQ(c.caller_grace, 600s);
   EXPECT_TRUE(c.ring_offline);
@@ -270,6 +274,8 @@ TEST_F(ConfigTest, InvalidFlagsExitTwoWithAClearMessage) {
       {{"--resume-buffer", "100001"}, "resume-buffer"},
       {{"--resume-buffer", "-3"}, "resume-buffer"},
       {{"--resume-buffer", "1.5"}, "resume-buffer"},
+      {{"--resume-buffer-bytes", "4095"}, "resume-buffer-bytes"},
+      {{"--resume-buffer-bytes", "1073741825"}, "resume-buffer-bytes"},
       {{"--reconnect-grace", "-0.1"}, "reconnect-grace"},
       {{"--reconnect-grace", "601"}, "reconnect-grace"},
       {{"--caller-grace", "-1"}, "caller-grace"},

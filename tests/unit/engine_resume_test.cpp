@@ -148,6 +148,42 @@ TEST(EngineResume, OverflowedBufferMeansNoResumeButASnapshot) {
   h.expect_all_quiet();
 }
 
+// The byte budget bounds what big signals can pin per session, whatever their count.
+TEST(EngineResume, BufferOverItsByteBudgetMeansNoResumeButASnapshot) {
+  EngineConfig c = short_timers();
+  c.resume_buffer_bytes = 8 * 1024;
+  ActiveCall t(c);
+  auto& h = t.h;
+  h.drop(t.bob);
+  h.next_event<PeerEvent>(t.alice);
+  const std::string sdp(3 * 1024, 'v');
+  for (int n = 0; n < 3; ++n) {  // ~10 KB: the first one no longer fits
+    h.send(t.alice, SignalCommand{t.id, {{"sdp", sdp}}});
+    h.next_ack(t.alice);
+  }
+  h.resume(t.bob);
+  EXPECT_FALSE(h.last_welcome().resumed);
+  ASSERT_EQ(h.last_welcome().calls.size(), 1u);  // the call is still there, in the snapshot
+}
+
+TEST(EngineResume, SmallEventsWithinTheByteBudgetStillResume) {
+  EngineConfig c = short_timers();
+  c.resume_buffer_bytes = 8 * 1024;
+  ActiveCall t(c);
+  auto& h = t.h;
+  h.drop(t.bob);
+  h.next_event<PeerEvent>(t.alice);
+  for (int n = 0; n < 10; ++n) {  // ICE candidates: small, many
+    h.send(t.alice, SignalCommand{t.id, {{"candidate", "candidate:1 1 udp 2122260223 10.0.0.2"}}});
+    h.next_ack(t.alice);
+  }
+  auto bob2 = h.resume(t.bob);
+  EXPECT_TRUE(h.last_welcome().resumed);
+  EXPECT_EQ(h.last_welcome().replayed, 10);
+  for (int n = 0; n < 10; ++n)
+    h.next_event<SignalEvent>(bob2);
+}
+
 TEST(EngineResume, ImpossibleResumesStartFresh) {
   EngineHarness h(short_timers());
   auto alice = h.connect("alice", "a");
