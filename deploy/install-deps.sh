@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-program-options1.81-dev libboost-url1.81-dev
-  nlohmann-json3-dev libspdlog-dev libssl-dev libjwt-dev
+  nlohmann-json3-dev libspdlog-dev libssl-dev libjwt-dev libjemalloc-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev clang-format clang-tidy python3-websockets)

@@ -3,8 +3,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "protocol/codec_fields.hpp"
@@ -24,6 +26,88 @@ constexpr int kMaxNestingDepth = 32;
 constexpr std::size_t kMaxQuotedTypeLength = 32;
 
 // ---- parsing -----------------------------------------------------------------------------
+
+// Feeds the parser the message while counting how much of it the parser has read, so the
+// parser callback can cut the top-level `data` object out of the text verbatim. nlohmann
+// reads one character at a time and never reads past a `{` or `}` before reporting it, so
+// at object_start the last character read is the `{`, and at object_end the `}`.
+class CountingInput {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  CountingInput(const char* at, const char* begin, std::size_t* read)
+      : at_(at), begin_(begin), read_(read) {}
+  reference operator*() const { return *at_; }
+  CountingInput& operator++() {
+    ++at_;
+    *read_ = static_cast<std::size_t>(at_ - begin_);
+    return *this;
+  }
+  CountingInput operator++(int) {
+    CountingInput before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const CountingInput& other) const { return at_ == other.at_; }
+
+ private:
+  const char* at_;
+  const char* begin_;
+  std::size_t* read_;
+};
+
+// The parse of one command: the tree of everything but `data`, whose object is kept as the
+// client's text (it is only ever relayed: building a tree of it and serialising it again was
+// the relay path's biggest cost). Containers nested deeper than kMaxNestingDepth are dropped
+// unbuilt (the parser itself is iterative) and reported.
+struct ParsedCommand {
+  Json root;
+  std::optional<std::string_view> raw_data;
+  bool too_deep = false;
+};
+
+ParsedCommand parse_json(std::string_view text) {
+  ParsedCommand parsed;
+  std::size_t read = 0;
+  bool data_key = false;  // the last top-level key was "data"
+  bool in_data = false;   // inside the top-level `data` object
+  std::size_t data_begin = 0;
+  const Json::parser_callback_t callback = [&](int depth, Json::parse_event_t event, Json& value) {
+    using Event = Json::parse_event_t;
+    // `depth` counts the enclosing containers: the command's own keys are at depth 1.
+    if (event == Event::object_start || event == Event::array_start) {
+      if (depth >= kMaxNestingDepth) {
+        parsed.too_deep = true;
+        return false;
+      }
+      if (depth == 1 && data_key && event == Event::object_start) {
+        in_data = true;
+        data_begin = read - 1;
+      }
+      data_key = false;
+      return !in_data || depth == 1;
+    }
+    if (event == Event::object_end && depth == 1 && in_data) {
+      in_data = false;
+      parsed.raw_data = text.substr(data_begin, read - data_begin);
+      return false;  // kept as text, not as a tree
+    }
+    if (depth == 1) {
+      data_key =
+          event == Event::key && value.is_string() && value.get_ref<const std::string&>() == "data";
+      return true;
+    }
+    return !in_data;  // members of `data` are read (and validated) but never stored
+  };
+  const CountingInput first(text.data(), text.data(), &read);
+  const CountingInput last(text.data() + text.size(), text.data(), &read);
+  parsed.root = Json::parse(first, last, callback, /*allow_exceptions=*/false);
+  return parsed;
+}
 
 CommandBody parse_call(FieldReader& fields) {
   CallCommand call;
@@ -220,20 +304,8 @@ ParseResult parse_command(std::string_view text) {
   // takes it for the end of input and would accept `{...}\0garbage`.
   if (text.find('\0') != std::string_view::npos) return not_json();
 
-  // The callback sees every container before it is built; refusing the ones that are too
-  // deep drops them unbuilt (the parser itself is iterative), and the flag reports it.
-  bool too_deep = false;
-  const Json::parser_callback_t limit_depth = [&too_deep](int depth, Json::parse_event_t event,
-                                                          Json& /*value*/) {
-    if (event != Json::parse_event_t::object_start && event != Json::parse_event_t::array_start) {
-      return true;
-    }
-    // `depth` counts the enclosing containers, so this container sits at level depth + 1.
-    if (depth < kMaxNestingDepth) return true;
-    too_deep = true;
-    return false;
-  };
-  Json root = Json::parse(text, limit_depth, /*allow_exceptions=*/false);
+  ParsedCommand parsed = parse_json(text);
+  const Json& root = parsed.root;
 
   // Only a syntax error discards the root: depth refusals never touch level 1.
   if (root.is_discarded()) return not_json();
@@ -248,7 +320,7 @@ ParseResult parse_command(std::string_view text) {
     }
     id = *text_id;
   }
-  if (too_deep) {
+  if (parsed.too_deep) {
     return bad_message(std::move(id),
                        "message nests deeper than " + std::to_string(kMaxNestingDepth) + " levels");
   }
@@ -260,7 +332,7 @@ ParseResult parse_command(std::string_view text) {
 
   for (const CommandType& command_type : kCommandTypes) {
     if (command_type.name != *type) continue;
-    FieldReader fields(root, id);
+    FieldReader fields(root, id, parsed.raw_data);
     CommandBody body = command_type.parse(fields);
     if (fields.failed()) return fields.take_error();
     return Command{std::move(id), std::move(body)};

@@ -157,6 +157,15 @@ OpaqueJson FieldReader::optional_data(const char* key, std::size_t max_bytes) {
 }
 
 OpaqueJson FieldReader::data(const char* key, std::size_t max_bytes, bool required) {
+  if (raw_data_ && !failed()) {
+    if (raw_data_->size() > max_bytes) {
+      fail(ErrorCode::too_large, std::string("field '") + key +
+                                     "' is too large: " + std::to_string(raw_data_->size()) +
+                                     " bytes, limit " + std::to_string(max_bytes));
+      return {};
+    }
+    return OpaqueJson::verbatim(*raw_data_);
+  }
   const Json* value = find(key);
   if (value == nullptr) {
     if (required && !failed()) fail_field(key, "is required");

@@ -24,9 +24,11 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max_chars);
 
 class FieldReader {
  public:
-  // `object` must be a JSON object.
-  FieldReader(const Json& object, const std::optional<std::string>& id)
-      : object_(object), id_(id) {}
+  // `object` must be a JSON object. `raw_data`: the verbatim text of the command's `data`
+  // object when the parser cut it out of the message (and left it out of `object`).
+  FieldReader(const Json& object, const std::optional<std::string>& id,
+              std::optional<std::string_view> raw_data = std::nullopt)
+      : object_(object), id_(id), raw_data_(raw_data) {}
 
   bool failed() const { return error_.has_value(); }
   Error take_error() { return std::move(*error_); }
@@ -42,8 +44,9 @@ class FieldReader {
   std::optional<std::string> optional_text(const char* key, std::size_t max_chars);
   std::optional<RejectReason> optional_reject_reason(const char* key);
 
-  // A JSON object whose compact serialisation is at most `max_bytes` (else too_large). It is
-  // serialised here, once; the command keeps only that text.
+  // A JSON object of at most `max_bytes` (else too_large): the client's own text when the
+  // parser cut it out (`raw_data`), else serialised here, once, compactly. The command keeps
+  // only that text.
   OpaqueJson required_data(const char* key, std::size_t max_bytes);
   OpaqueJson optional_data(const char* key, std::size_t max_bytes);
 
@@ -58,6 +61,7 @@ class FieldReader {
 
   const Json& object_;
   const std::optional<std::string>& id_;
+  std::optional<std::string_view> raw_data_;
   std::optional<Error> error_;
 };
 

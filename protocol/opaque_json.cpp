@@ -25,6 +25,12 @@ void OpaqueJson::assign(const Json& value) {
       value.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
+OpaqueJson OpaqueJson::verbatim(std::string_view object_text) {
+  OpaqueJson out;
+  out.text_ = std::make_shared<const std::string>(object_text);
+  return out;
+}
+
 Json OpaqueJson::parsed() const {
   // Our own dump of an object, so parsing cannot fail; a discarded value would show it did.
   return Json::parse(text(), nullptr, /*allow_exceptions=*/false);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +33,12 @@ class OpaqueJson {
   // `{object}` (one element that is already an object) means that object, not [object].
   OpaqueJson(Json::initializer_list_t init);
 
-  // The compact JSON text of an object, e.g. {"sdp":"v=0"}; "{}" when empty.
+  // Keeps `object_text` as it is: the text of one JSON object that the caller has already
+  // parsed and validated (the codec cuts a command's `data` out of the client's message this
+  // way, so the relay path never builds a tree of it or serialises it again).
+  static OpaqueJson verbatim(std::string_view object_text);
+
+  // The JSON text of an object, e.g. {"sdp":"v=0"}; "{}" when empty.
   const std::string& text() const noexcept { return text_ ? *text_ : empty_object(); }
   std::size_t size() const noexcept { return text().size(); }
 

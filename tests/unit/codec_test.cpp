@@ -258,11 +258,16 @@ TEST(CodecParseCommand, DataAtItsLimitIsAccepted) {
             kMaxSignalDataBytes);
 }
 
-TEST(CodecParseCommand, DataLimitIsOnTheCompactForm) {
-  // Client whitespace does not count against the limit.
-  const std::string spaced = R"({ "p" :  ")" + std::string(kMaxCallDataBytes - 8, 'x') + "\" }";
-  EXPECT_GT(spaced.size(), kMaxCallDataBytes);
-  parse_ok(message_with("call", R"("to":"b","data":)" + spaced));
+TEST(CodecParseCommand, DataLimitIsOnTheDataAsSent) {
+  // `data` is relayed as the client wrote it, so its spacing counts against the limit.
+  const std::string exact = R"({"p":")" + std::string(kMaxCallDataBytes - 8, 'x') + "\"}";
+  ASSERT_EQ(exact.size(), kMaxCallDataBytes);
+  parse_ok(message_with("call", R"("to":"b","data":)" + exact));
+  const std::string spaced = R"({ "p":")" + std::string(kMaxCallDataBytes - 8, 'x') + "\"}";
+  const ParseResult over = parse_command(message_with("call", R"("to":"b","data":)" + spaced));
+  const auto* error = std::get_if<Error>(&over);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->code, ErrorCode::too_large);
 }
 
 TEST(CodecParseCommand, NestingUpToTheLimitIsAccepted) {

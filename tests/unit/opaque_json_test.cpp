@@ -81,14 +81,18 @@ TEST(OpaqueJson, CopiesShareOneBuffer) {
 
 // ---- through the codec ---------------------------------------------------------------------
 
-SignalCommand parse_signal(const std::string& data) {
-  ParseResult result = parse_command(R"({"type":"signal","callId":"c","data":)" + data + "}");
+SignalCommand parse_signal_message(const std::string& message) {
+  ParseResult result = parse_command(message);
   const auto* command = std::get_if<Command>(&result);
   if (command == nullptr) {
     ADD_FAILURE() << "rejected: " << std::get<Error>(result).message;
     return {};
   }
   return std::get<SignalCommand>(command->body);
+}
+
+SignalCommand parse_signal(const std::string& data) {
+  return parse_signal_message(R"({"type":"signal","callId":"c","data":)" + data + "}");
 }
 
 TEST(OpaqueJsonCodec, CompactDataIsForwardedByteForByte) {
@@ -107,20 +111,35 @@ TEST(OpaqueJsonCodec, CompactDataIsForwardedByteForByte) {
                       sent + "}");
 }
 
-TEST(OpaqueJsonCodec, ClientSpacingIsDroppedOnce) {
-  const SignalCommand command = parse_signal("{ \"b\" : [ 1 , 2 ] ,\n \"a\" : { } }");
-  EXPECT_EQ(command.data.text(), R"({"a":{},"b":[1,2]})");
+// `data` is cut out of the client's message as it was written: key order, spacing and number
+// spelling survive the relay (the receiver parses it anyway), and nothing is re-serialised.
+TEST(OpaqueJsonCodec, ClientTextIsRelayedVerbatim) {
+  const std::string sent = "{ \"b\" : [ 1 , 2.50 ] ,\n \"a\" : { \"x\" : {} } }";
+  const SignalCommand command = parse_signal(sent);
+  EXPECT_EQ(command.data.text(), sent);
+  EXPECT_EQ(command.data.parsed(), Json::parse(sent));
 }
 
-TEST(OpaqueJsonCodec, SizeLimitIsOnTheCompactForm) {
-  // {"p":"xx..."} with spaces: over the limit as sent, exactly at it once compact.
+// The cut is exact whatever surrounds `data`: a later field, a number right before the
+// closing brace, other objects named "data" deeper down.
+TEST(OpaqueJsonCodec, DataIsCutExactlyFromAnyPlace) {
+  const std::string data = R"({"n":1,"inner":{"data":{"k":2}},"last":-3.5e2})";
+  EXPECT_EQ(
+      parse_signal_message(R"({"data":)" + data + R"(,"type":"signal","callId":"c","id":"7"})")
+          .data.text(),
+      data);
+  EXPECT_EQ(parse_signal(data).data.text(), data);
+  EXPECT_EQ(parse_signal(R"({"a":1})").data.text(), R"({"a":1})");
+}
+
+TEST(OpaqueJsonCodec, SizeLimitIsOnTheDataAsSent) {
   const std::string padding(kMaxSignalDataBytes - 8, 'x');
-  const SignalCommand at_limit = parse_signal(R"({  "p"  :  ")" + padding + R"("  })");
+  const SignalCommand at_limit = parse_signal(R"({"p":")" + padding + R"("})");
   EXPECT_EQ(at_limit.data.size(), kMaxSignalDataBytes);
 
-  // One byte more once compact is refused, and the message quotes the compact size.
+  // One byte more (a space) is refused, and the message quotes the size.
   const ParseResult over =
-      parse_command(R"({"type":"signal","callId":"c","data":{ "p" : ")" + padding + R"(x" }})");
+      parse_command(R"({"type":"signal","callId":"c","data":{"p":")" + padding + R"(" }})");
   const auto* error = std::get_if<Error>(&over);
   ASSERT_NE(error, nullptr);
   EXPECT_EQ(error->code, ErrorCode::too_large);
