@@ -16,7 +16,8 @@ namespace switchboard::bench {
 namespace {
 
 constexpr int kMaxPendingHandshakes = 128;
-constexpr auto kPaceStep = Millis{1};
+// Fine enough that open-loop load arrives spread out, not in bursts of a millisecond's worth.
+constexpr auto kPaceStep = Micros{100};
 constexpr auto kHeartbeat = Millis{5000};
 constexpr int kMaxOutstandingOpenLoop = 64;
 constexpr int kMinBytes = 200;

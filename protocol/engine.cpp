@@ -118,7 +118,7 @@ void Engine::State::deliver(Event event, const std::vector<SessionId>& to) {
 // Oldest first, events leave the buffer when there are too many, when they are too big
 // together, or when they are older than the resume window. A resume that needs an event gone
 // gets a fresh session and a snapshot instead.
-void Engine::State::trim_buffer(Session& s) {
+void Engine::State::trim_buffer(Session& s) const {
   while (!s.buffer.empty() &&
          (s.buffer.size() > config.resume_buffer || s.buffer_bytes > config.resume_buffer_bytes ||
           s.buffer.front().at + config.resume_window < now)) {

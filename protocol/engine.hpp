@@ -25,7 +25,7 @@ struct EngineConfig {
   std::int64_t heartbeat_ms = 20'000;  // advertised in `welcome`
   Millis resume_window{120'000};       // how long a dropped session can be resumed
   std::size_t resume_buffer = 300;     // events kept per session for replay
-  std::size_t resume_buffer_bytes = 256 * 1024;  // and at most this many bytes of them
+  std::size_t resume_buffer_bytes = std::size_t{256} * 1024;  // and at most this many bytes of them
   Millis reconnect_grace{30'000};           // an active call waits this long for a dropped party
   Millis caller_grace{15'000};              // a ringing call waits this long for a dropped caller
   bool ring_offline = false;                // ring users with no device instead of `unavailable`

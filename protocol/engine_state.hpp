@@ -114,7 +114,7 @@ struct Engine::State {
 
   // engine.cpp: delivery, endings, timers
   void deliver(Event event, const std::vector<SessionId>& to);
-  void trim_buffer(Session& s);
+  void trim_buffer(Session& s) const;
   void send_direct(Event event, ConnId conn, Seq seq);
   void reply(ConnId conn, Response response);
   void error(ConnId conn, const Command& cmd, ErrorCode code, std::string message);

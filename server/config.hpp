@@ -26,9 +26,10 @@ struct Config {
   Millis ended_retention{60'000};  // --ended-retention seconds
 
   // Reconnect/resume: how long and how much a dropped (not cleanly closed) session keeps.
-  Millis resume_window{120'000};                 // --resume-window seconds
-  std::size_t resume_buffer = 300;               // --resume-buffer events replayable per session
-  std::size_t resume_buffer_bytes = 256 * 1024;  // --resume-buffer-bytes: and their size
+  Millis resume_window{120'000};    // --resume-window seconds
+  std::size_t resume_buffer = 300;  // --resume-buffer events replayable per session
+  std::size_t resume_buffer_bytes =
+      std::size_t{256} * 1024;     // --resume-buffer-bytes: and their size
   Millis reconnect_grace{30'000};  // --reconnect-grace: an active call waits for a dropped party
   Millis caller_grace{15'000};     // --caller-grace: a ringing call waits for a dropped caller
   bool ring_offline = false;       // --ring-offline: ring users with no device until timeout
