@@ -100,8 +100,7 @@ bool Client::relay_fast_path(std::string_view text) {
 void Client::on_welcome(const Json& welcome) {
   session_ = json_str(welcome, "sessionId").value_or("");
   const auto seq = json_int(welcome, "seq").value_or(0);
-  const auto resumed = welcome.find("resumed");
-  resumed_ = resumed != welcome.end() && resumed->is_boolean() && resumed->get<bool>();
+  resumed_ = json_bool(welcome, "resumed").value_or(false);
   if (resuming_) {
     if (!resumed_) stats_.error("not_resumed", id_);
     if (resumed_ && seq != last_seq_) stats_.error("resume_seq", welcome.dump());

@@ -26,6 +26,37 @@ struct ThreadContext {
   bool mine(int i) const { return i % options.threads == index; }
 };
 
+// The end of a thread's run: finish() stops the load and closes every client; once all of
+// them have ended (some may have ended earlier), the thread is done, exactly once.
+class Drain {
+ public:
+  explicit Drain(ThreadContext& ctx) : ctx_(ctx) {}
+  bool stopping() const { return stopping_; }
+  void stop(std::size_t clients) {
+    stopping_ = true;
+    clients_ = clients;
+    check();
+  }
+  void client_ended() {
+    ++ended_;
+    check();
+  }
+
+ private:
+  void check() {
+    if (stopping_ && ended_ == clients_ && !done_) {
+      done_ = true;
+      ctx_.done();
+    }
+  }
+
+  ThreadContext& ctx_;
+  std::size_t clients_ = 0;
+  std::size_t ended_ = 0;
+  bool stopping_ = false;
+  bool done_ = false;
+};
+
 class ThreadScenario {
  public:
   virtual ~ThreadScenario() = default;

@@ -61,13 +61,12 @@ class CallsScenario final : public ThreadScenario {
   }
 
   void finish() override {
-    stopping_ = true;
+    drain_.stop(2 * pairs_.size());
     opener_.stop();
     for (auto& pair : pairs_) {
       pair.caller->close();
       pair.callee->close();
     }
-    maybe_done();
   }
 
  private:
@@ -84,8 +83,7 @@ class CallsScenario final : public ThreadScenario {
     handlers.on_end = [this, p, caller] {
       const Pair& pair = pairs_[p];
       if (!(caller ? pair.caller : pair.callee)->ready()) opener_.settled();
-      ++ended_;
-      maybe_done();
+      drain_.client_ended();
     };
     return std::make_unique<Client>(ctx_.loop, ctx_.options, ctx_.stats, std::move(id),
                                     std::move(handlers));
@@ -98,7 +96,7 @@ class CallsScenario final : public ThreadScenario {
   }
 
   void pace() {
-    if (stopping_) return;
+    if (drain_.stopping()) return;
     for (auto n = pacer_.due(Clock::now()); n > 0; --n) {
       if (pairs_.empty()) break;
       auto& pair = pairs_[next_pair_++ % pairs_.size()];
@@ -112,7 +110,7 @@ class CallsScenario final : public ThreadScenario {
   }
 
   void place_call(Pair& pair) {
-    if (stopping_) return;
+    if (drain_.stopping()) return;
     pair.step = Step::inviting;
     pair.call_id.clear();
     pair.caller_ended = pair.callee_ended = false;
@@ -131,7 +129,7 @@ class CallsScenario final : public ThreadScenario {
   }
 
   void on_callee_message(Pair& pair, const Json& m) {
-    if (stopping_) return;
+    if (drain_.stopping()) return;
     const auto now = Clock::now();
     const auto type = json_str(m, "type").value_or("");
     const auto call_id = json_str(m, "callId").value_or("");
@@ -152,7 +150,7 @@ class CallsScenario final : public ThreadScenario {
   }
 
   void on_caller_message(Pair& pair, const Json& m) {
-    if (stopping_) return;
+    if (drain_.stopping()) return;
     const auto now = Clock::now();
     const auto type = json_str(m, "type").value_or("");
     const auto call_id = json_str(m, "callId").value_or("");
@@ -182,21 +180,12 @@ class CallsScenario final : public ThreadScenario {
     if (ctx_.options.rate <= 0) place_call(pair);
   }
 
-  void maybe_done() {
-    if (stopping_ && ended_ == 2 * pairs_.size() && !done_) {
-      done_ = true;
-      ctx_.done();
-    }
-  }
-
   ThreadContext& ctx_;
   Opener opener_;
   Pacer pacer_;
   std::vector<Pair> pairs_;  // handlers hold indices: a Pair may move, its Clients do not
   std::size_t next_pair_ = 0;
-  std::size_t ended_ = 0;
-  bool stopping_ = false;
-  bool done_ = false;
+  Drain drain_{ctx_};
 };
 
 }  // namespace

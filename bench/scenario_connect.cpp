@@ -45,17 +45,16 @@ class ConnectScenario final : public ThreadScenario {
   }
 
   void finish() override {
-    stopping_ = true;
+    drain_.stop(clients_.size());
     opener_.stop();
     ctx_.stats.maxima["connect.held"] = held_;
     for (auto& c : clients_)
       c->close();
-    maybe_done();
   }
 
  private:
   void pace() {
-    if (stopping_ || next_ >= mine_.size()) return;
+    if (drain_.stopping() || next_ >= mine_.size()) return;
     for (auto n = pacer_.due(Clock::now()); n > 0 && next_ < mine_.size(); --n)
       open_next();
     ctx_.loop.at(Clock::now() + kPaceStep, [this] { pace(); });
@@ -84,20 +83,12 @@ class ConnectScenario final : public ThreadScenario {
   }
 
   void on_end(std::size_t slot) {
-    ++ended_;
     if (raw_ready_[slot]) {
       --held_;
     } else {
       opener_.settled();
     }
-    maybe_done();
-  }
-
-  void maybe_done() {
-    if (stopping_ && ended_ == clients_.size() && !done_) {
-      done_ = true;
-      ctx_.done();
-    }
+    drain_.client_ended();
   }
 
   ThreadContext& ctx_;
@@ -108,10 +99,8 @@ class ConnectScenario final : public ThreadScenario {
   std::vector<std::unique_ptr<Client>> clients_;
   std::vector<bool> raw_ready_;
   std::uint64_t held_ = 0;
-  std::size_t ended_ = 0;
   Clock::time_point last_heartbeat_;
-  bool stopping_ = false;
-  bool done_ = false;
+  Drain drain_{ctx_};
 };
 
 }  // namespace

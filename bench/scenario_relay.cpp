@@ -88,7 +88,7 @@ class RelayScenario final : public ThreadScenario {
   }
 
   void finish() override {
-    stopping_ = true;
+    drain_.stop(2 * pairs_.size());
     ctx_.stats.count("relay.delivered", delivered_);
     ctx_.stats.count("relay.exchanges", exchanges_);
     ctx_.stats.latencies["round_trip"].merge(round_trip_);
@@ -97,7 +97,6 @@ class RelayScenario final : public ThreadScenario {
       pair.a.client->close();
       pair.b.client->close();
     }
-    maybe_done();
   }
 
  private:
@@ -111,8 +110,7 @@ class RelayScenario final : public ThreadScenario {
     handlers.on_end = [this, p, is_a] {
       const Pair& pair = pairs_[p];
       if (!(is_a ? pair.a : pair.b).client->ready()) opener_.settled();
-      ++ended_;
-      maybe_done();
+      drain_.client_ended();
     };
     return std::make_unique<Client>(ctx_.loop, ctx_.options, ctx_.stats, std::move(id),
                                     std::move(handlers));
@@ -142,7 +140,7 @@ class RelayScenario final : public ThreadScenario {
   }
 
   void pace() {
-    if (stopping_) return;
+    if (drain_.stopping()) return;
     for (auto n = pacer_.due(Clock::now()); n > 0 && !pairs_.empty(); --n) {
       const std::size_t slot = next_side_++ % (2 * pairs_.size());
       auto& pair = pairs_[slot / 2];
@@ -163,7 +161,7 @@ class RelayScenario final : public ThreadScenario {
   }
 
   void send_request(Pair& pair, Side& side) {
-    if (stopping_) return;
+    if (drain_.stopping()) return;
     ++side.outstanding;
     side.progress = Clock::now();
     RelayPayload payload;
@@ -175,14 +173,14 @@ class RelayScenario final : public ThreadScenario {
   }
 
   void on_relay_text(Pair& pair, bool is_a, std::string_view text) {
-    if (stopping_) return;
+    if (drain_.stopping()) return;
     const auto payload = scan_payload(text);
     if (!payload) return ctx_.stats.error("unexpected", std::string(text));
     on_relayed(pair, is_a ? pair.a : pair.b, *payload);
   }
 
   void on_message(Pair& pair, bool is_a, const Json& m) {
-    if (stopping_) return;
+    if (drain_.stopping()) return;
     const auto type = json_str(m, "type").value_or("");
     if (peerjs_) return ctx_.stats.error("unexpected", m.dump());
     const auto call_id = json_str(m, "callId").value_or("");
@@ -217,13 +215,6 @@ class RelayScenario final : public ThreadScenario {
     if (ctx_.options.rate <= 0) send_request(pair, self);
   }
 
-  void maybe_done() {
-    if (stopping_ && ended_ == 2 * pairs_.size() && !done_) {
-      done_ = true;
-      ctx_.done();
-    }
-  }
-
   ThreadContext& ctx_;
   bool peerjs_;
   Opener opener_;
@@ -236,10 +227,8 @@ class RelayScenario final : public ThreadScenario {
   std::uint64_t delivered_ = 0;
   std::uint64_t exchanges_ = 0;
   Histogram round_trip_;
-  std::size_t ended_ = 0;
   Clock::time_point last_heartbeat_;
-  bool stopping_ = false;
-  bool done_ = false;
+  Drain drain_{ctx_};
 };
 
 }  // namespace

@@ -63,7 +63,7 @@ class StormScenario final : public ThreadScenario {
   }
 
   void finish() override {
-    stopping_ = true;
+    drain_.stop(2 * pairs_.size());
     opener_.stop();
     if (!stormed_) ctx_.stats.error("storm_not_run", "not every call was up in time");
     if (stormed_ && back_ < 2 * pairs_.size()) {
@@ -76,7 +76,6 @@ class StormScenario final : public ThreadScenario {
       pair.a->close();
       pair.b->close();
     }
-    maybe_done();
   }
 
  private:
@@ -87,8 +86,7 @@ class StormScenario final : public ThreadScenario {
     handlers.on_end = [this, p, is_a] {
       const Pair& pair = pairs_[p];
       if (!(is_a ? pair.a : pair.b)->ready()) opener_.settled();
-      ++ended_;
-      maybe_done();
+      drain_.client_ended();
     };
     return std::make_unique<Client>(ctx_.loop, ctx_.options, ctx_.stats, std::move(id),
                                     std::move(handlers));
@@ -114,7 +112,7 @@ class StormScenario final : public ThreadScenario {
   }
 
   void on_message(Pair& pair, bool is_a, const Json& m) {
-    if (stopping_) return;
+    if (drain_.stopping()) return;
     const auto type = json_str(m, "type").value_or("");
     const auto call_id = json_str(m, "callId").value_or("");
     if (type == "ack" || type == "ringing" || type == "peer") return;
@@ -135,22 +133,13 @@ class StormScenario final : public ThreadScenario {
     ctx_.stats.error("unexpected", m.dump());
   }
 
-  void maybe_done() {
-    if (stopping_ && ended_ == 2 * pairs_.size() && !done_) {
-      done_ = true;
-      ctx_.done();
-    }
-  }
-
   ThreadContext& ctx_;
   Opener opener_;
   std::vector<Pair> pairs_;  // handlers hold indices: a Pair may move, its Clients do not
   Clock::time_point storm_at_;
   std::size_t back_ = 0;
-  std::size_t ended_ = 0;
   bool stormed_ = false;
-  bool stopping_ = false;
-  bool done_ = false;
+  Drain drain_{ctx_};
 };
 
 }  // namespace

@@ -2,8 +2,8 @@
 // oldest first. Not a std::deque because libstdc++'s allocates ~580 bytes the moment it is
 // constructed, and the engine keeps two per session (the replay buffer and the remembered
 // command ids) while most sessions sit idle with both empty; the server's send queue is the
-// same story per connection. This one allocates on the first push and returns the memory
-// when it drains. A plain value; single-threaded like its owner.
+// same story per connection. This one allocates on the first push and returns a big
+// allocation when it drains. A plain value; single-threaded like its owner.
 #pragma once
 
 #include <cstddef>
@@ -43,9 +43,11 @@ class Fifo {
       head_ = 0;
     }
   }
+  // Keeps a small allocation (the send queue drains after every batch; freeing it each time
+  // would cost a malloc per batch) and returns a big one.
   void clear() {
     items_.clear();
-    items_.shrink_to_fit();
+    if (items_.capacity() > kCompactAfter) items_.shrink_to_fit();
     head_ = 0;
   }
 
