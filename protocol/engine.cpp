@@ -47,8 +47,10 @@ Actions Engine::handle(Input input, TimePoint now) {
           s.open(in);
         } else if constexpr (std::is_same_v<T, ConnectionClosed>) {
           s.close(in.conn, in.clean);
-        } else {
+        } else if constexpr (std::is_same_v<T, CommandReceived>) {
           s.command(in.conn, in.command);
+        } else {
+          s.command_as_user(in.user_id, in.command);
         }
       },
       input);
@@ -176,6 +178,51 @@ CallEvent Engine::State::call_event(const Call& call) const {
                    std::max<std::int64_t>(0, (call.expires_at - now).count())};
 }
 
+// ---- legs ----------------------------------------------------------------------------------
+
+std::vector<SessionId> Engine::State::leg_sessions(const SessionId& leg,
+                                                   const std::string& user) const {
+  if (!leg.empty()) return {leg};
+  std::vector<SessionId> all;
+  if (auto it = devices.find(user); it != devices.end()) {
+    for (const auto& [device, session] : it->second)
+      all.push_back(session);
+  }
+  return all;
+}
+
+// Whether `me` may act for the leg: it is that leg's session, or one side of it is deviceless
+// (a user-level command acts for all of its user's legs; any device acts for a deviceless leg).
+bool Engine::State::on_leg(const Session& me, const SessionId& leg, const std::string& user) {
+  return me.user == user && (leg.empty() || me.id.empty() || me.id == leg);
+}
+
+CallRef Engine::State::ref(const Call& call) {
+  return CallRef{call.caller, call.callee, call.room_name};
+}
+
+// A deviceless leg stands for all of its user's sessions: once the last of them has ended, the
+// user has left that leg's calls as surely as a device that closed its connection.
+void Engine::State::end_deviceless_legs(const std::string& user) {
+  auto it = live_calls_of.find(user);
+  if (it == live_calls_of.end()) return;
+  std::vector<std::string> call_ids(it->second.begin(), it->second.end());
+  std::sort(call_ids.begin(), call_ids.end());  // deterministic order
+  for (const std::string& id : call_ids) {
+    Call& call = calls.at(id);
+    if (call.caller == user && call.caller_session.empty()) {
+      end_call(call,
+               {call.state == CallState::ringing ? EndReason::canceled : EndReason::connection_lost,
+                std::nullopt,
+                user,
+                std::nullopt,
+                {}});
+    } else if (call.callee == user && call.answered_at && call.answered_session.empty()) {
+      end_call(call, {EndReason::connection_lost, std::nullopt, user, std::nullopt, {}});
+    }
+  }
+}
+
 // ---- endings -------------------------------------------------------------------------------
 
 void Engine::State::end_call(Call& call, const EndSpec& spec) {
@@ -199,15 +246,19 @@ void Engine::State::end_call(Call& call, const EndSpec& spec) {
       main_view.push_back(s);
     }
   };
-  add(call.caller_session);
-  add(call.answered_session);
+  for (const SessionId& s : leg_sessions(call.caller_session, call.caller))
+    add(s);
+  if (call.answered_at) {
+    for (const SessionId& s : leg_sessions(call.answered_session, call.callee))
+      add(s);
+  }
   add(spec.actor);
   for (const SessionId& s : call.ringing) {
     if (std::find(main_view.begin(), main_view.end(), s) != main_view.end()) continue;
     (spec.ringing_reason ? ringing_view : main_view).push_back(s);
   }
 
-  EndedEvent ended{call.id, spec.reason, spec.by, std::nullopt, spec.message};
+  EndedEvent ended{call.id, spec.reason, spec.by, std::nullopt, spec.message, ref(call)};
   if (call.answered_at) ended.duration_ms = (now - *call.answered_at).count();
   deliver(ended, main_view);
   if (!ringing_view.empty()) {

@@ -60,7 +60,17 @@ struct CommandReceived {
   Command command;
 };
 
-using Input = std::variant<ConnectionOpened, ConnectionClosed, CommandReceived>;
+// A command from a user rather than from one of their connections (the Supabase Realtime
+// REST API, PROTOCOL.md "Supabase Realtime"). It acts for the user as a whole: a call it places
+// or answers has no device on that side, so that side's events go to every device of the user,
+// and any of them may act on it. Its answer is a Reply to connection 0.
+struct UserCommandReceived {
+  std::string user_id;  // authenticated; already valid per is_valid_id()
+  Command command;
+};
+
+using Input =
+    std::variant<ConnectionOpened, ConnectionClosed, CommandReceived, UserCommandReceived>;
 
 // ---- actions -----------------------------------------------------------------------------
 

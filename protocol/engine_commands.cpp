@@ -1,6 +1,6 @@
 // Engine command handlers: one per client command, applying PROTOCOL.md "Call semantics".
-// Roles are checked per session: the caller is the session that placed the call, the callee
-// is a user (any of whose sessions may act) until one session answers.
+// Roles are checked per leg (engine_state.hpp, Call): the caller is the session that placed the
+// call, the callee is a user (any of whose sessions may act) until one session answers.
 #include <string>
 #include <type_traits>
 
@@ -34,6 +34,15 @@ void Engine::State::command(ConnId conn, const Command& cmd) {
   dispatch(*me, cmd);
   if (!cmd.id) return;
   remember_reply(conn, *cmd.id, first);
+}
+
+// Stands in for a session of the user that no device holds: its id is empty, so it holds no
+// calls, and the legs of the calls it places or answers are deviceless. Nothing is remembered
+// for retries: the REST API that sends these has no session to remember them in.
+void Engine::State::command_as_user(const std::string& user, const Command& cmd) {
+  Session anyone;
+  anyone.user = user;
+  dispatch(anyone, cmd);
 }
 
 // Keeps the answer the command just got (found among the actions from `first` on).
@@ -192,7 +201,8 @@ void Engine::State::on_ringing(Session& me, const Command& cmd, Call& call) {
   ack(me.conn, cmd);
   if (!call.ringing_sent) {  // the caller hears "ringing" once, however many devices ring
     call.ringing_sent = true;
-    deliver(RingingEvent{call.id, call.callee}, {call.caller_session});
+    deliver(RingingEvent{call.id, call.callee, ref(call)},
+            leg_sessions(call.caller_session, call.caller));
   }
 }
 
@@ -223,21 +233,26 @@ void Engine::State::on_answer(Session& me, const Command& cmd, Call& call, const
   active_call_of[call.callee] = call.id;
   hold(me.id, call.id);
   ack(me.conn, cmd);
-  deliver(AnswerEvent{call.id, call.callee, me.device, c.data}, {call.caller_session});
+  deliver(AnswerEvent{call.id, call.callee, me.device, c.data, ref(call)},
+          leg_sessions(call.caller_session, call.caller));
 
-  // First answer wins: every other ringing device stops, told why.
+  // First answer wins: every other ringing device stops, told why. A deviceless answer is
+  // every device's: they keep the call, as the leg it now is.
   std::vector<SessionId> others;
-  for (const SessionId& other : call.ringing) {
-    if (other == me.id) continue;
-    others.push_back(other);
-    release(other, call.id);
+  if (!me.id.empty()) {
+    for (const SessionId& other : call.ringing) {
+      if (other == me.id) continue;
+      others.push_back(other);
+      release(other, call.id);
+    }
   }
   call.ringing.clear();
-  deliver(
-      EndedEvent{call.id, EndReason::answered_elsewhere, call.callee, std::nullopt, std::nullopt},
-      others);
+  deliver(EndedEvent{call.id, EndReason::answered_elsewhere, call.callee, std::nullopt,
+                     std::nullopt, ref(call)},
+          others);
   if (detached_since(call.caller_session)) {  // answered while the caller is reconnecting
-    deliver(PeerEvent{call.id, call.caller, PeerState::reconnecting}, {me.id});
+    deliver(PeerEvent{call.id, call.caller, PeerState::reconnecting, ref(call)},
+            leg_sessions(call.answered_session, call.callee));
   }
   refresh_deadline(call);
   state_changed(call, call.callee);
@@ -269,7 +284,7 @@ void Engine::State::on_hangup(Session& me, const Command& cmd, Call& call, const
       on_reject(me, cmd, call, RejectReason::declined);
       return;
     }
-    if (me.id != call.caller_session) {
+    if (!on_leg(me, call.caller_session, call.caller)) {
       error(me.conn, cmd, ErrorCode::forbidden,
             "only the device that placed the call can cancel it");
       return;
@@ -278,7 +293,8 @@ void Engine::State::on_hangup(Session& me, const Command& cmd, Call& call, const
     end_call(call, {EndReason::canceled, std::nullopt, me.user, c.reason, me.id});
     return;
   }
-  if (me.id != call.caller_session && me.id != call.answered_session) {
+  if (!on_leg(me, call.caller_session, call.caller) &&
+      !on_leg(me, call.answered_session, call.callee)) {
     error(me.conn, cmd, ErrorCode::forbidden, "this device is not in call " + call.id);
     return;
   }
@@ -293,21 +309,23 @@ void Engine::State::on_signal(Session& me, const Command& cmd, Call& call, const
   }
   // Signals only flow along the call's legs: caller device <-> ringing devices before the
   // answer, caller device <-> answering device after it.
+  const bool active = call.state == CallState::active;
   std::vector<SessionId> to;
-  if (me.id == call.caller_session) {
-    if (call.state == CallState::active) {
-      to.push_back(call.answered_session);
+  if (on_leg(me, call.caller_session, call.caller)) {
+    if (active) {
+      to = leg_sessions(call.answered_session, call.callee);
     } else {
       to.assign(call.ringing.begin(), call.ringing.end());
     }
-  } else if (me.id == call.answered_session || call.ringing.contains(me.id)) {
-    to.push_back(call.caller_session);
+  } else if (active ? on_leg(me, call.answered_session, call.callee)
+                    : me.user == call.callee && (me.id.empty() || call.ringing.contains(me.id))) {
+    to = leg_sessions(call.caller_session, call.caller);
   } else {
     error(me.conn, cmd, ErrorCode::forbidden, "this device is not in call " + call.id);
     return;
   }
   ack(me.conn, cmd);
-  deliver(SignalEvent{call.id, me.user, me.device, c.data}, to);
+  deliver(SignalEvent{call.id, me.user, me.device, c.data, ref(call)}, to);
 }
 
 }  // namespace switchboard

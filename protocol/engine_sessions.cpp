@@ -128,8 +128,9 @@ void Engine::State::returned(Session& s) {
     if (call.state == CallState::active) {
       const bool is_caller = call.caller_session == s.id;
       if (is_caller || call.answered_session == s.id) {
-        deliver(PeerEvent{call.id, s.user, PeerState::reconnected},
-                {is_caller ? call.answered_session : call.caller_session});
+        deliver(PeerEvent{call.id, s.user, PeerState::reconnected, ref(call)},
+                is_caller ? leg_sessions(call.answered_session, call.callee)
+                          : leg_sessions(call.caller_session, call.caller));
       }
     }
     refresh_deadline(call);
@@ -158,8 +159,9 @@ void Engine::State::detach(Session& s) {
     if (call.state == CallState::active) {
       const bool is_caller = call.caller_session == s.id;
       if (is_caller || call.answered_session == s.id) {
-        deliver(PeerEvent{call.id, s.user, PeerState::reconnecting},
-                {is_caller ? call.answered_session : call.caller_session});
+        deliver(PeerEvent{call.id, s.user, PeerState::reconnecting, ref(call)},
+                is_caller ? leg_sessions(call.answered_session, call.callee)
+                          : leg_sessions(call.caller_session, call.caller));
       }
     }
     refresh_deadline(call);  // grace periods start now
@@ -201,6 +203,7 @@ void Engine::State::end_session(const SessionId& id) {
       call.ringing.erase(id);
     }
   }
+  if (!devices.contains(gone.user)) end_deviceless_legs(gone.user);
 }
 
 // A device that connects while a call to its user rings hears it ring, with the time left:

@@ -48,11 +48,15 @@ struct Session {
   Fifo<std::pair<TimePoint, std::string>> reply_order;
 };
 
+// A call's two sides are its legs: the caller's is `caller_session`, the callee's is the
+// ringing sessions until one answers, then `answered_session`. A leg left empty is deviceless
+// (the call was placed or answered by a UserCommandReceived): it stands for every session of
+// that side's user, so their events go to all of them and any of them may act for that side.
 struct Call {
   std::string id;
   std::string caller;
   std::string callee;
-  SessionId caller_session;
+  SessionId caller_session;  // empty: deviceless
   Media media = Media::audio;
   std::string room_name;
   OpaqueJson data;  // the caller's `data`, shared with every `call` event
@@ -60,7 +64,7 @@ struct Call {
   CallState state = CallState::ringing;
   bool ringing_sent = false;    // the caller got its one `ringing` event
   std::set<SessionId> ringing;  // callee sessions that got `call` and have not ended it
-  SessionId answered_session;   // empty until answered
+  SessionId answered_session;   // empty until answered (and after a deviceless answer)
   TimePoint expires_at{};       // ring timeout
   std::optional<TimePoint> answered_at;
   std::optional<TimePoint> ended_at;
@@ -131,8 +135,15 @@ struct Engine::State {
   std::optional<TimePoint> detached_since(const SessionId& s) const;
   CallEvent call_event(const Call& call) const;
 
+  // engine.cpp: call legs (see Call)
+  std::vector<SessionId> leg_sessions(const SessionId& leg, const std::string& user) const;
+  static bool on_leg(const Session& me, const SessionId& leg, const std::string& user);
+  static CallRef ref(const Call& call);
+  void end_deviceless_legs(const std::string& user);
+
   // engine_commands.cpp: one handler per client command
   void command(ConnId conn, const Command& cmd);
+  void command_as_user(const std::string& user, const Command& cmd);
   void remember_reply(ConnId conn, const std::string& command_id, std::size_t first);
   void forget_old_replies(Session& s) const;
   void dispatch(Session& me, const Command& cmd);

@@ -70,6 +70,15 @@ struct Command {
 
 // ---- server -> client events (each carries a per-session `seq`) -----------------------
 
+// Who a call is between, and its room. Protocol v1 does not encode it (a native client knows
+// its calls), but the Supabase Realtime dialect names both parties and the room in every
+// `call-signal` (PROTOCOL.md "Supabase Realtime"), so events about a call carry it along.
+struct CallRef {
+  std::string caller;
+  std::string callee;
+  std::string room_name;
+};
+
 // One non-ended call of the connecting user, so a client that could not resume can rebuild
 // its screen (PROTOCOL.md "Resume").
 struct CallSnapshot {
@@ -111,6 +120,7 @@ struct CallEvent {
 struct RingingEvent {
   std::string call_id;
   std::string from;  // the callee
+  CallRef call{};
 };
 
 struct AnswerEvent {
@@ -118,6 +128,7 @@ struct AnswerEvent {
   std::string from;  // the callee
   std::string device_id;
   OpaqueJson data;
+  CallRef call{};
 };
 
 struct SignalEvent {
@@ -125,6 +136,7 @@ struct SignalEvent {
   std::string from;
   std::string from_device;
   OpaqueJson data;
+  CallRef call{};
 };
 
 // The other party of an active call lost its connection, or got it back.
@@ -132,6 +144,7 @@ struct PeerEvent {
   std::string call_id;
   std::string user_id;
   PeerState state = PeerState::reconnecting;
+  CallRef call{};
 };
 
 struct EndedEvent {
@@ -140,6 +153,7 @@ struct EndedEvent {
   std::optional<std::string> by;            // the user who caused the end, when one did
   std::optional<std::int64_t> duration_ms;  // answered calls only
   std::optional<std::string> message;       // a hangup's free-text reason, passed on
+  CallRef call{};
 };
 
 using Event = std::variant<WelcomeEvent, CallEvent, RingingEvent, AnswerEvent, SignalEvent,

@@ -43,6 +43,12 @@ void EngineHarness::send(ConnId conn, CommandBody body, std::optional<std::strin
   absorb(engine_.handle(CommandReceived{conn, Command{std::move(id), std::move(body)}}, now_));
 }
 
+void EngineHarness::send_as_user(const std::string& user, CommandBody body,
+                                 std::optional<std::string> id) {
+  if (id && id->empty()) id = "cmd" + std::to_string(next_command_++);
+  absorb(engine_.handle(UserCommandReceived{user, Command{std::move(id), std::move(body)}}, now_));
+}
+
 void EngineHarness::advance(Millis by) {
   now_ += by;
   // A driver only wakes when the deadline it was given is due; mimic that faithfully.

@@ -41,6 +41,10 @@ class EngineHarness {
   const std::string& session_of(ConnId conn) { return sessions_[conn]; }
   // `id` "" (the default) picks a fresh command id; std::nullopt sends none.
   void send(ConnId conn, CommandBody body, std::optional<std::string> id = "");
+  // A command from `user` as a whole (the REST API's UserCommandReceived); its answer lands in
+  // the inbox of connection kUserReplies.
+  void send_as_user(const std::string& user, CommandBody body, std::optional<std::string> id = "");
+  static constexpr ConnId kUserReplies = 0;
   // Advances the manual clock and lets due deadlines fire.
   void advance(Millis by);
 
