@@ -58,9 +58,9 @@ AuthResult Authenticator::authenticate(const AuthQuery& query) const {
     user = *query.user;
   } else {
     if (!query.token || query.token->empty()) return unauthorized("missing token parameter");
-    auto result = authenticate_token(*query.token);
-    if (std::holds_alternative<AuthFailure>(result)) return result;
-    user = std::move(std::get<Identity>(result).user_id);
+    auto result = user_of(*query.token);
+    if (auto* failure = std::get_if<AuthFailure>(&result)) return std::move(*failure);
+    user = std::move(std::get<std::string>(result));
   }
   // Credentials first: an anonymous request learns nothing from a 400 about its device id.
   if (query.device && !is_valid_id(*query.device)) {
@@ -69,7 +69,8 @@ AuthResult Authenticator::authenticate(const AuthQuery& query) const {
   return Identity{std::move(user), query.device.value_or("")};
 }
 
-AuthResult Authenticator::authenticate_token(const std::string& token) const {
+TokenResult Authenticator::verify(const std::string& token) const {
+  if (dev_mode()) return unauthorized("no key to verify tokens with (dev mode)");
   if (secret_.size() > static_cast<std::size_t>(INT_MAX)) return unauthorized("invalid token");
   jwt_t* raw = nullptr;
   const int rc =
@@ -84,14 +85,23 @@ AuthResult Authenticator::authenticate_token(const std::string& token) const {
   const auto now_s = std::chrono::duration<double>(now_().time_since_epoch()).count();
   if (*exp <= now_s) return unauthorized("token expired");
 
-  const char* sub = jwt_get_grant(jwt.get(), "sub");
-  if (sub == nullptr) return unauthorized("token has no sub claim");
+  TokenClaims claims;
+  claims.exp = *exp;
+  if (const char* sub = jwt_get_grant(jwt.get(), "sub")) claims.sub = sub;
+  return claims;
+}
+
+std::variant<std::string, AuthFailure> Authenticator::user_of(const std::string& token) const {
+  auto verified = verify(token);
+  if (auto* failure = std::get_if<AuthFailure>(&verified)) return std::move(*failure);
+  auto& sub = std::get<TokenClaims>(verified).sub;
+  if (!sub) return unauthorized("token has no sub claim");
   // The token is authentic but names a user id the protocol cannot carry: the request is
   // malformed rather than unauthenticated.
-  if (!is_valid_id(sub)) {
+  if (!is_valid_id(*sub)) {
     return bad_request("malformed user id in token sub: 1-128 characters of [A-Za-z0-9._~@+-]");
   }
-  return Identity{sub, ""};
+  return std::move(*sub);
 }
 
 }  // namespace switchboard::server

@@ -32,6 +32,13 @@ struct AuthFailure {
 
 using AuthResult = std::variant<Identity, AuthFailure>;
 
+// What a verified token says (signature, algorithm and expiry already checked).
+struct TokenClaims {
+  std::optional<std::string> sub;  // absent in Supabase's anon and service keys
+  double exp = 0;                  // seconds since the Unix epoch
+};
+using TokenResult = std::variant<TokenClaims, AuthFailure>;
+
 class Authenticator {
  public:
   using WallClock = std::function<std::chrono::system_clock::time_point()>;
@@ -42,9 +49,11 @@ class Authenticator {
 
   bool dev_mode() const { return secret_.empty(); }
   AuthResult authenticate(const AuthQuery& query) const;
-
- private:
-  AuthResult authenticate_token(const std::string& token) const;
+  // Verifies a token without asking for a user in it (a Supabase apikey has none). Not for
+  // dev mode, which has no key to verify with.
+  TokenResult verify(const std::string& token) const;
+  // verify(), then a `sub` that is a valid user id: the user the token speaks for.
+  std::variant<std::string, AuthFailure> user_of(const std::string& token) const;
 
   std::string secret_;
   WallClock now_;

@@ -16,6 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "server/metrics.hpp"
+#include "server/native_connection.hpp"
+#include "server/realtime_connection.hpp"
+#include "server/realtime_rest.hpp"
 #include "server/upgrade_query.hpp"
 #include "server/websocket_session.hpp"
 
@@ -30,9 +33,11 @@ using tcp = net::ip::tcp;
 
 // A client gets this long to send its request headers; slow-loris sockets are dropped.
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
-// Upgrade and health-check requests are tiny; anything bigger is not for us.
+// Upgrade and health-check requests are tiny; anything bigger is not for us. Bodies (the
+// Realtime REST API's) are held to the WebSocket message limit.
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
-constexpr std::uint64_t kBodyLimit = std::uint64_t{4} * 1024;
+// Browsers may cache a CORS preflight answer this long (seconds).
+constexpr std::string_view kPreflightMaxAge = "86400";
 
 using Response = http::response<http::string_body>;
 
@@ -61,7 +66,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
   void do_read() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(kBodyLimit);
+    parser_->body_limit(registry_.config().max_message_bytes);
     stream_.expires_after(kRequestTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
@@ -77,10 +82,13 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
   }
 
   void handle(const http::request<http::string_body>& request) {
+    cors_ = false;
     if (registry_.stopping()) return respond(request, http::status::service_unavailable, "");
     auto url = urls::parse_origin_form(request.target());
     if (!url) return respond(request, http::status::bad_request, "malformed request target");
     const auto path = url->encoded_path();
+    const std::vector<std::string> segments(url->segments().begin(), url->segments().end());
+    if (auto route = broadcast_route(segments)) return handle_rest(request, std::move(*route));
 
     if (path == "/healthz" || path == "/metrics") {
       if (request.method() != http::verb::get) {
@@ -89,7 +97,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
       if (path == "/metrics") return respond_metrics(request);
       return respond(request, http::status::ok, "");
     }
-    if (path != "/v1/ws") return respond(request, http::status::not_found, "not found");
+    const bool realtime = is_realtime_socket(segments);
+    if (path != "/v1/ws" && !realtime) {
+      return respond(request, http::status::not_found, "not found");
+    }
     // RFC 6455 section 4.2.1: the handshake must be a GET with Upgrade/Connection headers.
     if (!beast::websocket::is_upgrade(request)) {
       return respond(request, http::status::upgrade_required, "WebSocket upgrade required");
@@ -101,6 +112,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
     }
     const auto query = parse_upgrade_query(request.target());
     if (!query) return refuse_upgrade(request, http::status::bad_request, "malformed query");
+    if (realtime) return upgrade_realtime(request, *query);
     // Credentials first, so that a client without them always gets 401, whatever else it sent.
     auto auth = registry_.auth().authenticate(query->auth);
     if (auto* failure = std::get_if<AuthFailure>(&auth)) {
@@ -110,11 +122,61 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
     if (auto* bad = std::get_if<BadQuery>(&resume)) {
       return refuse_upgrade(request, http::status::bad_request, bad->message);
     }
+    auto identity = std::move(std::get<Identity>(auth));
+    auto resume_from = std::move(std::get<std::optional<ResumeRequest>>(resume));
+    hand_off(request, [&](FrameSink& sink) -> std::unique_ptr<ProtocolHandler> {
+      return std::make_unique<NativeConnection>(sink, registry_.hub(), std::move(identity),
+                                                std::move(resume_from), peer_);
+    });
+  }
+
+  void upgrade_realtime(const http::request<http::string_body>& request,
+                        const UpgradeQuery& query) {
+    auto upgrade = realtime_upgrade(query, registry_.auth());
+    if (auto* failure = std::get_if<AuthFailure>(&upgrade)) {
+      return refuse_upgrade(request, static_cast<http::status>(failure->status), failure->message);
+    }
+    hand_off(request, [&](FrameSink& sink) -> std::unique_ptr<ProtocolHandler> {
+      return std::make_unique<RealtimeConnection>(
+          sink, registry_, std::move(std::get<RealtimeUpgrade>(upgrade)), peer_);
+    });
+  }
+
+  void hand_off(const http::request<http::string_body>& request,
+                const HandlerFactory& make_handler) {
     handed_off_ = true;
     stream_.expires_never();  // the WebSocket stream keeps its own timeouts
-    start_websocket_session(std::move(stream_), request, std::move(std::get<Identity>(auth)),
-                            std::move(std::get<std::optional<ResumeRequest>>(resume)), peer_,
-                            registry_);
+    start_websocket_session(std::move(stream_), request, make_handler, peer_, registry_);
+  }
+
+  // The Realtime REST API. Browsers call it cross-origin with bearer tokens (no cookies), so
+  // any origin may, after a preflight.
+  void handle_rest(const http::request<http::string_body>& request,
+                   std::vector<std::string> route) {
+    cors_ = true;
+    if (request.method() == http::verb::options) {
+      return write(request, http::status::no_content, "application/json", "");
+    }
+    if (request.method() != http::verb::post) {
+      return respond(request, http::status::method_not_allowed, "use POST");
+    }
+    RestRequest rest;
+    rest.route = std::move(route);
+    if (auto it = request.find(http::field::authorization); it != request.end()) {
+      constexpr std::string_view kBearer = "Bearer ";
+      const std::string_view value = it->value();
+      if (value.size() > kBearer.size() &&
+          beast::iequals(value.substr(0, kBearer.size()), kBearer)) {
+        rest.bearer = std::string(value.substr(kBearer.size()));
+      }
+    }
+    if (auto it = request.find("apikey"); it != request.end()) {
+      rest.apikey = std::string(it->value());
+    }
+    rest.body = request.body();
+    auto response = handle_broadcast_request(rest, registry_);
+    write(request, static_cast<http::status>(response.status), "application/json",
+          std::move(response.body));
   }
 
   void refuse_upgrade(const http::request<http::string_body>& request, http::status status,
@@ -154,10 +216,20 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
       response->set(http::field::upgrade, "websocket");
       response->set(http::field::connection, "Upgrade");
     }
-    if (status == http::status::method_not_allowed) response->set(http::field::allow, "GET");
+    if (status == http::status::method_not_allowed) {
+      response->set(http::field::allow, cors_ ? "POST, OPTIONS" : "GET");
+    }
+    if (cors_) {
+      response->set(http::field::access_control_allow_origin, "*");
+      response->set(http::field::access_control_allow_methods, "POST, OPTIONS");
+      response->set(http::field::access_control_allow_headers,
+                    "authorization, apikey, content-type, x-client-info");
+      response->set(http::field::access_control_max_age, kPreflightMaxAge);
+    }
     response->body() = std::move(body);
     // Refused upgrades end the connection: a client that failed once will reconnect anyway.
-    response->keep_alive(status == http::status::ok && request.keep_alive());
+    // REST calls keep it whatever their answer: they are ordinary requests.
+    response->keep_alive((status == http::status::ok || cors_) && request.keep_alive());
     response->prepare_payload();
     http::async_write(stream_, *response,
                       [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
@@ -182,6 +254,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool handed_off_ = false;
+  bool cors_ = false;  // the request being answered is a REST call
 };
 
 }  // namespace

@@ -26,20 +26,32 @@ Hub::Opened Hub::open(Connection& connection, std::string user_id, std::string d
 }
 
 void Hub::on_text(ConnId conn, std::string_view text) {
-  if (!connections_.contains(conn)) return;  // a frame that raced its connection's close
+  Connection* connection = find(conn);
+  if (connection == nullptr) return;  // a frame that raced its connection's close
   auto parsed = parse_command(text);
   if (auto* error = std::get_if<Error>(&parsed)) {
     // The codec's verdict needs no engine state: answer straight away.
-    send(conn, encode_response(std::move(*error)));
+    connection->reply(*error);
     return;
   }
   feed(CommandReceived{conn, std::move(std::get<Command>(parsed))});
 }
 
-void Hub::on_binary(ConnId conn) {
+void Hub::command(ConnId conn, Command command) {
   if (!connections_.contains(conn)) return;
-  send(conn, encode_response(Error{std::nullopt, ErrorCode::unsupported,
-                                   "binary frames are not supported; send JSON text frames"}));
+  feed(CommandReceived{conn, std::move(command)});
+}
+
+Response Hub::user_command(std::string user, Command command) {
+  const auto id = command.id;
+  user_reply_.reset();
+  feed(UserCommandReceived{std::move(user), std::move(command)});
+  // Requests arrive from their own sessions, never while the hub is carrying out actions, so
+  // the engine has run the command by now. Should that ever change, the command still runs;
+  // only its answer is lost, and the request is told it was accepted.
+  Response answer = user_reply_.value_or(Response{Ack{id, std::nullopt}});
+  user_reply_.reset();
+  return answer;
 }
 
 void Hub::leave(ConnId conn, bool clean) {
@@ -78,22 +90,27 @@ void Hub::execute(Actions actions) {
 }
 
 void Hub::execute_one(Deliver& deliver) {
-  const std::string body = encode_event_body(*deliver.event);
+  NativeBody native(*deliver.event);
   const auto* welcome = std::get_if<WelcomeEvent>(deliver.event.get());
   for (const Recipient& to : deliver.to) {
+    auto it = connections_.find(to.conn);
+    if (it == connections_.end()) continue;  // closed since the engine decided
     if (welcome != nullptr) {
-      if (auto it = connections_.find(to.conn); it != connections_.end()) {
-        it->second.device_id = welcome->device_id;
-        it->second.session_id = welcome->session_id;
-        it->second.resumed = welcome->resumed;
-      }
+      it->second.device_id = welcome->device_id;
+      it->second.session_id = welcome->session_id;
+      it->second.resumed = welcome->resumed;
     }
-    send(to.conn, stamp_seq(body, to.seq));
+    // May close the connection and erase `it` (slow consumer): nothing touches it after.
+    it->second.connection->deliver(*deliver.event, to.seq, native);
   }
 }
 
 void Hub::execute_one(Reply& reply) {
-  send(reply.conn, encode_response(reply.response));
+  if (reply.conn == 0) {  // UserCommandReceived's answer
+    user_reply_ = std::move(reply.response);
+    return;
+  }
+  if (Connection* connection = find(reply.conn)) connection->reply(reply.response);
 }
 
 void Hub::execute_one(Close& close) {
@@ -111,10 +128,17 @@ void Hub::execute_one(CallStateChanged& change) {
                change.by ? std::string_view(*change.by) : std::string_view("-"));
 }
 
-void Hub::send(ConnId conn, std::string frame) {
+Connection* Hub::find(ConnId conn) const {
   auto it = connections_.find(conn);
-  if (it == connections_.end()) return;  // closed since the engine decided; nothing to do
-  it->second.connection->send(std::make_shared<const std::string>(std::move(frame)));
+  return it == connections_.end() ? nullptr : it->second.connection;
+}
+
+const std::string& NativeBody::get() {
+  if (!encoded_) {
+    body_ = encode_event_body(event_);
+    encoded_ = true;
+  }
+  return body_;
 }
 
 void Hub::rearm() {

@@ -40,8 +40,13 @@ class Hub {
   // after which it replays what a resumed session missed).
   Opened open(Connection& connection, std::string user_id, std::string device_id,
               std::optional<ResumeRequest> resume);
+  // A protocol v1 text frame from a native connection.
   void on_text(ConnId conn, std::string_view text);
-  void on_binary(ConnId conn);
+  // A command already decoded by another dialect (Supabase Realtime).
+  void command(ConnId conn, Command command);
+  // A command from `user` as a whole, not from a connection (the Realtime REST API). Returns
+  // the engine's answer: an Ack or an Error.
+  Response user_command(std::string user, Command command);
   // The connection is gone or going: forget it and tell the engine. `clean` only when the
   // client sent a close frame (its session ends); anything else detaches the session for
   // resume. Idempotent (the first call decides), and a no-op for connections the engine
@@ -70,7 +75,7 @@ class Hub {
   void execute_one(Reply& reply);
   void execute_one(Close& close);
   void execute_one(CallStateChanged& change);
-  void send(ConnId conn, std::string frame);
+  Connection* find(ConnId conn) const;
   void rearm();
   void on_timer();
 
@@ -85,6 +90,7 @@ class Hub {
   // consumer limit leaves the hub at once) wait here, so actions always run in engine order.
   std::deque<Input> pending_;
   bool draining_ = false;
+  std::optional<Response> user_reply_;  // the answer to the user_command() being run
   bool shut_down_ = false;
 };
 

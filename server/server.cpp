@@ -45,7 +45,7 @@ struct Server::Impl {
         auth(config),
         ioc(std::in_place, 1),
         hub(std::in_place, ioc->get_executor(), engine_config(config)),
-        registry(config, auth, *hub),
+        registry(config, auth, *hub, topics),
         listener(std::in_place, *ioc, registry),
         shutdown_timer(std::in_place, *ioc) {}
 
@@ -65,6 +65,7 @@ struct Server::Impl {
   Authenticator auth;
   std::optional<net::io_context> ioc;
   std::optional<Hub> hub;
+  TopicRegistry topics;
   SessionRegistry registry;
   std::optional<Listener> listener;
   std::optional<net::steady_timer> shutdown_timer;

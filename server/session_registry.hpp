@@ -1,6 +1,7 @@
 // What the listener and every HTTP/WebSocket session share: the configuration, the
-// authenticator, the hub, and the set of live sessions, so that shutdown can reach each one
-// and learn when the last is gone. Use on the server's io_context thread only.
+// authenticator, the hub, the Realtime broadcast topics, and the set of live sessions, so that
+// shutdown can reach each one and learn when the last is gone. Use on the server's io_context
+// thread only.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include "server/auth.hpp"
 #include "server/config.hpp"
 #include "server/hub.hpp"
+#include "server/topic_registry.hpp"
 
 namespace switchboard::server {
 
@@ -23,14 +25,15 @@ class TrackedSession {
 
 class SessionRegistry {
  public:
-  SessionRegistry(const Config& config, const Authenticator& auth, Hub& hub)
-      : config_(config), auth_(auth), hub_(hub) {}
+  SessionRegistry(const Config& config, const Authenticator& auth, Hub& hub, TopicRegistry& topics)
+      : config_(config), auth_(auth), hub_(hub), topics_(topics) {}
   SessionRegistry(const SessionRegistry&) = delete;
   SessionRegistry& operator=(const SessionRegistry&) = delete;
 
   const Config& config() const { return config_; }
   const Authenticator& auth() const { return auth_; }
   Hub& hub() { return hub_; }
+  TopicRegistry& topics() { return topics_; }
 
   // Sessions register for their whole life (constructor to destructor).
   void add(TrackedSession& session) { sessions_.insert(&session); }
@@ -57,6 +60,7 @@ class SessionRegistry {
   const Config& config_;
   const Authenticator& auth_;
   Hub& hub_;
+  TopicRegistry& topics_;
   std::unordered_set<TrackedSession*> sessions_;
   std::size_t websocket_count_ = 0;
   std::uint64_t connections_total_ = 0;

@@ -41,6 +41,8 @@ std::optional<UpgradeQuery> parse_upgrade_query(std::string_view target) {
                                        : p.key == "device"  ? &query.auth.device
                                        : p.key == "session" ? &query.session
                                        : p.key == "lastSeq" ? &query.last_seq
+                                       : p.key == "apikey"  ? &query.apikey
+                                       : p.key == "vsn"     ? &query.vsn
                                                             : nullptr;
     if (slot != nullptr && !*slot) *slot = p.value;
   }

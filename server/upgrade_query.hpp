@@ -18,6 +18,9 @@ struct UpgradeQuery {
   AuthQuery auth;
   std::optional<std::string> session;
   std::optional<std::string> last_seq;
+  // Supabase Realtime upgrades (`.../realtime/v1/websocket?apikey=...&vsn=2.0.0`).
+  std::optional<std::string> apikey;
+  std::optional<std::string> vsn;
 };
 
 // `target` is the request target in origin form ("/v1/ws?user=alice"), percent-encoded ('+'

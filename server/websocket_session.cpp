@@ -2,12 +2,13 @@
 //
 // A session is kept alive only by its pending handlers (shared_from_this): one read loop that
 // is always pending (Beast answers pings and runs keep-alive timeouts from inside reads), and
-// one write loop fed by a bounded queue of shared frames. The write loop runs in batches: the
-// first frame queued schedules a batch at the end of the current turn of the event loop, and
-// the batch writes every frame queued by then (and while it runs) corked, so they leave in
-// one send() (server/write_behind_stream.hpp). Whatever the path out, the session leaves the hub
-// exactly once, and only a close frame from the client makes that leave clean (the engine ends the
-// session instead of holding it for resume).
+// one write loop fed by a bounded queue of shared frames. What the frames mean is the business
+// of the session's ProtocolHandler (native protocol v1 or Supabase Realtime), which it owns.
+// The write loop runs in batches: the first frame queued schedules a batch at the end of the
+// current turn of the event loop, and the batch writes every frame queued by then (and while it
+// runs) corked, so they leave in one send() (server/write_behind_stream.hpp). Whatever the path
+// out, the handler hears on_closed exactly once, and only a close frame from the client makes
+// that clean (the engine ends the session instead of holding it for resume).
 #include "server/websocket_session.hpp"
 
 #include <chrono>
@@ -21,7 +22,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "protocol/fifo.hpp"
-#include "server/connection.hpp"
+#include "server/frame_sink.hpp"
 #include "server/write_behind_stream.hpp"
 
 namespace switchboard::server {
@@ -40,15 +41,20 @@ constexpr std::size_t kKeptReadBufferBytes = std::size_t{16} * 1024;
 // RFC 6455 section 5.5: a close frame's payload (2-byte code + reason) is at most 125 bytes.
 constexpr std::size_t kMaxCloseReasonBytes = 123;
 
+// A frame waiting to be written, shared with every other connection it goes to.
+struct OutFrame {
+  std::shared_ptr<const std::string> bytes;
+  bool binary = false;
+};
+
 class WebSocketSession final : public std::enable_shared_from_this<WebSocketSession>,
-                               public Connection,
+                               public FrameSink,
                                public TrackedSession {
  public:
-  WebSocketSession(beast::tcp_stream&& stream, Identity identity,
-                   std::optional<ResumeRequest> resume, std::string peer, SessionRegistry& registry)
+  WebSocketSession(beast::tcp_stream&& stream, const HandlerFactory& make_handler, std::string peer,
+                   SessionRegistry& registry)
       : ws_(std::move(stream)),
-        identity_(std::move(identity)),
-        resume_(std::move(resume)),
+        handler_(make_handler(*this)),
         peer_(std::move(peer)),
         registry_(registry) {
     registry_.add(*this);
@@ -56,11 +62,8 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   }
 
   ~WebSocketSession() override {
-    if (opened_) {
-      registry_.hub().leave(conn_, /*clean=*/false);
-      spdlog::info("conn {} closed user={} device={} peer={} reason={}", conn_, identity_.user_id,
-                   identity_.device_id, peer_, end_reason_.empty() ? "unknown" : end_reason_);
-    }
+    notify_closed(/*clean=*/false);
+    handler_.reset();  // before the registry forgets us: it may still talk to the hub
     registry_.websocket_removed();
     registry_.remove(*this);
   }
@@ -90,9 +93,16 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
                      beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
   }
 
-  void send(std::shared_ptr<const std::string> frame) override {
+  void send_text(std::shared_ptr<const std::string> frame) override {
+    enqueue(OutFrame{std::move(frame), false});
+  }
+  void send_binary(std::shared_ptr<const std::string> frame) override {
+    enqueue(OutFrame{std::move(frame), true});
+  }
+
+  void enqueue(OutFrame frame) {
     if (closing_) return;
-    queued_bytes_ += frame->size();
+    queued_bytes_ += frame.bytes->size();
     queue_.push_back(std::move(frame));
     if (queued_bytes_ + ws_.next_layer().buffered_bytes() >
         registry_.config().max_send_queue_bytes) {
@@ -108,9 +118,8 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     closing_ = true;
     const auto numeric = static_cast<std::uint16_t>(code);
     note_end(std::string(reason) + " (" + std::to_string(numeric) + ")");
-    // Our own close is never clean: the client did not choose to leave. A no-op when the hub
-    // asked for this close.
-    if (opened_) registry_.hub().leave(conn_, /*clean=*/false);
+    // Our own close is never clean: the client did not choose to leave.
+    notify_closed(/*clean=*/false);
     // Our codes (1001, 1009, 4008, 4009) are valid RFC 6455 close codes; Beast's enum merely
     // does not name the 4000-4999 private range.
     close_frame_ = websocket::close_reason(static_cast<websocket::close_code>(numeric),
@@ -136,18 +145,8 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
       close(CloseCode::going_away, "server shutdown");
       return;
     }
-    const bool asked_to_resume = resume_.has_value();
-    auto opened =
-        registry_.hub().open(*this, identity_.user_id, identity_.device_id, std::move(resume_));
-    conn_ = opened.conn;
-    identity_.device_id = std::move(opened.device_id);
     opened_ = true;
-    spdlog::info("conn {} open user={} device={} session={} {} peer={}", conn_, identity_.user_id,
-                 identity_.device_id, opened.session_id,
-                 opened.resumed    ? "resumed"
-                 : asked_to_resume ? "fresh (resume refused)"
-                                   : "fresh",
-                 peer_);
+    handler_->on_open();
     do_read();
   }
 
@@ -162,18 +161,17 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
       closing_ = true;
       drop_unsent();  // the peer is gone: nobody will read them
       // Beast reports `closed` only for a close frame from the peer (it has answered it
-      // already). If we had started the close ourselves, the hub has forgotten us and this
-      // leave is a no-op.
-      if (opened_) registry_.hub().leave(conn_, /*clean=*/ec == websocket::error::closed);
+      // already). If we had started the close ourselves, the handler has heard already.
+      notify_closed(/*clean=*/ec == websocket::error::closed);
       return;  // the session ends once a pending write (if any) completes
     }
-    if (opened_) {
+    if (opened_ && !closing_) {
+      const auto data = buffer_.cdata();
+      const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
       if (ws_.got_text()) {
-        const auto data = buffer_.cdata();
-        registry_.hub().on_text(
-            conn_, std::string_view(static_cast<const char*>(data.data()), data.size()));
+        handler_->on_text(bytes);
       } else {
-        registry_.hub().on_binary(conn_);
+        handler_->on_binary(bytes);
       }
     }
     buffer_.consume(buffer_.size());
@@ -203,7 +201,6 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
       return;
     }
     writing_ = true;
-    ws_.text(true);
     ws_.next_layer().cork();
     write_next();
   }
@@ -215,12 +212,13 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
           beast::bind_front_handler(&WebSocketSession::on_flushed, shared_from_this()));
       return;
     }
-    ws_.async_write(net::buffer(*queue_.front()),
+    ws_.binary(queue_.front().binary);
+    ws_.async_write(net::buffer(*queue_.front().bytes),
                     beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t /*bytes*/) {
-    queued_bytes_ -= queue_.front()->size();
+    queued_bytes_ -= queue_.front().bytes->size();
     queue_.pop_front();
     if (ec) return write_failed(ec);
     write_next();
@@ -238,13 +236,13 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     closing_ = true;
     queue_.clear();
     queued_bytes_ = 0;
-    if (opened_) registry_.hub().leave(conn_, /*clean=*/false);
+    notify_closed(/*clean=*/false);
     beast::get_lowest_layer(ws_).close();  // wakes the pending read, which ends the session
   }
 
   void on_close(beast::error_code ec) {
     writing_ = false;
-    if (ec) spdlog::debug("conn {}: close handshake: {}", conn_, ec.message());
+    if (ec) spdlog::debug("ws {}: close handshake: {}", peer_, ec.message());
   }
 
   std::string describe_read_error(beast::error_code ec) const {
@@ -260,7 +258,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   // The frame being written must outlive its async_write; everything else can go.
   void drop_unsent() {
     while (queue_.size() > (writing_ ? 1u : 0u)) {
-      queued_bytes_ -= queue_.back()->size();
+      queued_bytes_ -= queue_.back().bytes->size();
       queue_.pop_back();
     }
   }
@@ -270,14 +268,20 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     if (end_reason_.empty()) end_reason_ = std::move(reason);
   }
 
+  // The handler hears the end once, from whichever path got there first.
+  void notify_closed(bool clean) {
+    if (!opened_ || notified_) return;
+    notified_ = true;
+    handler_->on_closed(clean, end_reason_.empty() ? "unknown" : end_reason_);
+  }
+
   websocket::stream<WriteBehindStream> ws_;
   beast::flat_buffer buffer_;
-  Identity identity_;
-  std::optional<ResumeRequest> resume_;  // handed to the hub once the handshake is done
+  std::unique_ptr<ProtocolHandler> handler_;
   std::string peer_;
   SessionRegistry& registry_;
 
-  Fifo<std::shared_ptr<const std::string>> queue_;
+  Fifo<OutFrame> queue_;
   std::size_t queued_bytes_ = 0;  // including the frame being written
   bool writing_ = false;          // a batch (writes, then its flush) or async_close is in flight
   bool write_scheduled_ = false;  // a batch will start at the end of this turn
@@ -285,19 +289,18 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   bool close_sent_ = false;
   bool closing_ = false;  // no more frames accepted
 
-  ConnId conn_ = 0;
   bool accepted_ = false;
-  bool opened_ = false;  // registered with the hub
+  bool opened_ = false;    // the handler heard on_open
+  bool notified_ = false;  // the handler heard on_closed
   std::string end_reason_;
 };
 
 }  // namespace
 
 void start_websocket_session(beast::tcp_stream stream, const UpgradeRequest& request,
-                             Identity identity, std::optional<ResumeRequest> resume,
-                             std::string peer, SessionRegistry& registry) {
-  std::make_shared<WebSocketSession>(std::move(stream), std::move(identity), std::move(resume),
-                                     std::move(peer), registry)
+                             const HandlerFactory& make_handler, std::string peer,
+                             SessionRegistry& registry) {
+  std::make_shared<WebSocketSession>(std::move(stream), make_handler, std::move(peer), registry)
       ->run(request);
 }
 

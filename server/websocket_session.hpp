@@ -1,26 +1,29 @@
 // Starts the WebSocket session for an authenticated upgrade request (the only caller is the
-// HTTP session). The session owns itself; io_context thread only. Includes Beast's core and
-// HTTP headers, so keep it out of everything but the two session .cpp files.
+// HTTP session), speaking the protocol of the handler it makes. The session owns itself and its
+// handler; io_context thread only. Includes Beast's core and HTTP headers, so keep it out of
+// everything but the two session .cpp files.
 #pragma once
 
-#include <optional>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "protocol/engine.hpp"
-#include "server/auth.hpp"
+#include "server/frame_sink.hpp"
 #include "server/session_registry.hpp"
 
 namespace switchboard::server {
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-// `resume`: the client's `session` + `lastSeq`, already validated; handed to the engine.
+// Makes the session's protocol handler, given the session's sink (called once, at once).
+using HandlerFactory = std::function<std::unique_ptr<ProtocolHandler>(FrameSink&)>;
+
 void start_websocket_session(boost::beast::tcp_stream stream, const UpgradeRequest& request,
-                             Identity identity, std::optional<ResumeRequest> resume,
-                             std::string peer, SessionRegistry& registry);
+                             const HandlerFactory& make_handler, std::string peer,
+                             SessionRegistry& registry);
 
 }  // namespace switchboard::server
