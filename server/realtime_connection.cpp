@@ -1,5 +1,6 @@
 #include "server/realtime_connection.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -132,17 +133,23 @@ void RealtimeConnection::handle(const phoenix::Message& m) {
 }
 
 void RealtimeConnection::on_join(const phoenix::Message& m) {
+  // A refused join leaves the topic unjoined, whatever it was before: the client's channel is
+  // errored now and will join again.
+  auto refuse = [this, &m](std::string_view why) {
+    if (auto it = channels_.find(m.topic); it != channels_.end()) forget_channel(it, false);
+    fail(reply_to(m), why);
+  };
   const Json& config = member(m.payload, "config");
   const Json& changes = member(config, "postgres_changes");
   if (changes.is_array() && !changes.empty()) {
-    return fail(reply_to(m), "postgres_changes is not supported by Switchboard (broadcast only)");
+    return refuse("postgres_changes is not supported by Switchboard (broadcast only)");
   }
   if (const Json& token = member(m.payload, "access_token"); token.is_string()) {
-    token_ = token.get<std::string>();
+    token_ = token.get<std::string>();  // the client's current token, good or bad
   }
   const bool rejoin = channels_.contains(m.topic);
   if (!rejoin && channels_.size() >= kMaxChannels) {
-    return fail(reply_to(m), "too many channels on one connection (at most 100)");
+    return refuse("too many channels on one connection (at most 100)");
   }
   Channel channel;
   channel.join_ref = m.join_ref;
@@ -152,10 +159,10 @@ void RealtimeConnection::on_join(const phoenix::Message& m) {
 
   if (auto owner = realtime::calls_topic_user(m.topic)) {
     if (!calls_topic_.empty() && calls_topic_ != m.topic) {
-      return fail(reply_to(m), "this connection has joined " + calls_topic_ + " already");
+      return refuse("this connection has joined " + calls_topic_ + " already");
     }
     auto user = authorize_calls(*owner);
-    if (auto* why = std::get_if<1>(&user)) return fail(reply_to(m), *why);
+    if (auto* why = std::get_if<1>(&user)) return refuse(*why);
     channel.calls = true;
     user_ = std::get<0>(user);
     calls_topic_ = m.topic;
@@ -172,7 +179,7 @@ void RealtimeConnection::on_join(const phoenix::Message& m) {
     return;
   }
   if (flag(config, "private") && !registry_.auth().dev_mode() && !token_user()) {
-    return fail(reply_to(m), "private channels need a user token");
+    return refuse("private channels need a user token");
   }
   registry_.topics().subscribe(channel.sub_topic, *this);
   channels_[m.topic] = std::move(channel);
@@ -181,15 +188,8 @@ void RealtimeConnection::on_join(const phoenix::Message& m) {
 
 void RealtimeConnection::on_leave(const phoenix::Message& m) {
   answer(reply_to(m), true, Json::object());
-  auto it = channels_.find(m.topic);
-  if (it == channels_.end()) return;
-  const Channel channel = std::move(it->second);
-  channels_.erase(it);
-  registry_.topics().unsubscribe(channel.sub_topic, *this);
-  if (channel.calls) {
-    calls_topic_.clear();
-    leave_engine(/*clean=*/true);  // the app removed its calls channel: it is leaving
-  }
+  // Leaving the calls channel is the app leaving: its session ends, as on a clean close.
+  if (auto it = channels_.find(m.topic); it != channels_.end()) forget_channel(it, true);
 }
 
 // realtime-js sends a fresh token to every joined channel when it refreshes one; a token that
@@ -272,27 +272,27 @@ void RealtimeConnection::reply(const Response& response) {
   answer(*replying_to_, body.ok, body.response);
 }
 
-// The engine forgot our connection (a newer connection of the same device took its place).
+// The engine forgot our connection: a newer connection of the same device took its place.
+// phx_close, not phx_error: the client must not rejoin and take the device back in turn.
 void RealtimeConnection::close(CloseCode /*code*/, std::string_view reason) {
   conn_ = 0;
-  drop_calls_channel(reason);
+  drop_calls_channel(reason, "phx_close");
 }
 
 // ---- plain broadcast ---------------------------------------------------------------------
 
 void RealtimeConnection::on_broadcast(BroadcastMessage& message, bool from_self) {
   if (closed_) return;
+  // Usually one channel; a raw Phoenix client may have joined "realtime:x" and "x" both.
   for (const auto& [topic, channel] : channels_) {
-    if (channel.sub_topic != message.topic()) continue;
-    if (from_self && !channel.self) return;
+    if (channel.sub_topic != message.topic() || (from_self && !channel.self)) continue;
     auto frame = message.frame(upgrade_.vsn, topic);
-    if (!frame.bytes) return;  // raw bytes cannot reach a vsn 1.0.0 client
+    if (!frame.bytes) continue;  // raw bytes cannot reach a vsn 1.0.0 client
     if (frame.binary) {
       sink_.send_binary(std::move(frame.bytes));
     } else {
       sink_.send_text(std::move(frame.bytes));
     }
-    return;
   }
 }
 
@@ -322,29 +322,41 @@ std::variant<std::string, std::string> RealtimeConnection::authorize_calls(
   return Result(std::in_place_index<0>, owner);
 }
 
+// A connection speaks for one user: once a calls channel fixed it, a token for anyone else
+// does not count.
 std::optional<std::string> RealtimeConnection::token_user() const {
   if (registry_.auth().dev_mode()) return user_;
   for (const auto* token : {&token_, &upgrade_.apikey}) {
     if (!*token) continue;
     auto user = registry_.auth().user_of(**token);
-    if (auto* id = std::get_if<std::string>(&user)) return *id;
+    auto* id = std::get_if<std::string>(&user);
+    if (id != nullptr && (!user_ || *id == *user_)) return *id;
   }
   return std::nullopt;
 }
 
-void RealtimeConnection::drop_calls_channel(std::string_view why) {
+void RealtimeConnection::drop_calls_channel(std::string_view why, std::string_view event) {
   if (calls_topic_.empty()) return;
   auto it = channels_.find(calls_topic_);
-  const auto join_ref = it != channels_.end() ? it->second.join_ref : std::nullopt;
+  if (it == channels_.end()) return;  // cannot happen: calls_topic_ is always a channel
   spdlog::info("realtime {}: dropping {}: {}", peer_, calls_topic_, why);
-  send(phoenix::encode(upgrade_.vsn, join_ref, join_ref, calls_topic_, "phx_error",
+  const auto join_ref = it->second.join_ref;
+  send(phoenix::encode(upgrade_.vsn, join_ref, join_ref, calls_topic_, event,
                        Json{{"reason", why}}));
-  if (it != channels_.end()) {
-    registry_.topics().unsubscribe(it->second.sub_topic, *this);
-    channels_.erase(it);
+  forget_channel(it, false);
+}
+
+void RealtimeConnection::forget_channel(Channels::iterator it, bool clean) {
+  const Channel channel = std::move(it->second);
+  channels_.erase(it);
+  const bool spelled_otherwise = std::any_of(channels_.begin(), channels_.end(), [&](auto& c) {
+    return c.second.sub_topic == channel.sub_topic;
+  });
+  if (!spelled_otherwise) registry_.topics().unsubscribe(channel.sub_topic, *this);
+  if (channel.calls) {
+    calls_topic_.clear();
+    leave_engine(clean);
   }
-  calls_topic_.clear();
-  leave_engine(/*clean=*/false);
 }
 
 void RealtimeConnection::leave_engine(bool clean) {

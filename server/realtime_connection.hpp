@@ -91,9 +91,13 @@ class RealtimeConnection final : public ProtocolHandler, public Connection, publ
   std::variant<std::string, std::string> authorize_calls(const std::string& owner) const;
   // The user behind this connection's credentials, when there is one.
   std::optional<std::string> token_user() const;
+  using Channels = std::unordered_map<std::string, Channel>;
   // Drops the calls channel after its token went bad: the client hears phx_error and rejoins
   // (with a fresh token, if it has one); the engine holds the session as after a drop.
-  void drop_calls_channel(std::string_view why);
+  void drop_calls_channel(std::string_view why, std::string_view event = "phx_error");
+  // Forgets a channel: its topic subscription (unless another spelling of the topic still
+  // needs it) and, for the calls channel, the engine connection (`clean`: the app left).
+  void forget_channel(Channels::iterator it, bool clean);
   void leave_engine(bool clean);
 
   void answer(const ReplyTo& to, bool ok, const Json& response);
@@ -106,9 +110,9 @@ class RealtimeConnection final : public ProtocolHandler, public Connection, publ
   RealtimeUpgrade upgrade_;
   std::string peer_;
 
-  std::unordered_map<std::string, Channel> channels_;  // by topic, as the client spells it
-  std::optional<std::string> user_;                    // fixed by the first calls:<userId> join
-  std::optional<std::string> token_;                   // the latest access_token the client sent
+  Channels channels_;                   // by topic, as the client spells it
+  std::optional<std::string> user_;     // fixed by the first calls:<userId> join
+  std::optional<std::string> token_;    // the latest access_token the client sent
   std::string calls_topic_;             // the joined calls channel's topic; empty if none
   ConnId conn_ = 0;                     // the engine connection, while calls_topic_ is joined
   std::optional<ReplyTo> replying_to_;  // the call-signal the engine is running

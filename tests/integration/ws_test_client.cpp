@@ -52,7 +52,7 @@ struct WsTestClient::Impl {
   bool read_failed = false;  // the read side is finished: closed, reset or cancelled
   beast::error_code read_error;
   beast::flat_buffer read_buffer;
-  std::deque<std::string> inbox;
+  std::deque<WsFrame> inbox;
   std::string last_error;
   std::int64_t last_seq = 0;
   std::string session_id;
@@ -70,7 +70,7 @@ struct WsTestClient::Impl {
         read_error = ec;
         return;
       }
-      inbox.push_back(beast::buffers_to_string(read_buffer.data()));
+      inbox.push_back(WsFrame{!ws.got_text(), beast::buffers_to_string(read_buffer.data())});
       read_buffer.consume(read_buffer.size());
     });
   }
@@ -229,6 +229,12 @@ bool WsTestClient::send_binary(std::string_view bytes, Millis timeout) {
 }
 
 std::optional<std::string> WsTestClient::recv_raw(Millis timeout) {
+  auto frame = recv_frame(timeout);
+  if (!frame) return std::nullopt;
+  return std::move(frame->data);
+}
+
+std::optional<WsFrame> WsTestClient::recv_frame(Millis timeout) {
   Impl& s = *impl_;
   if (s.inbox.empty()) {
     s.start_read();
@@ -236,10 +242,10 @@ std::optional<std::string> WsTestClient::recv_raw(Millis timeout) {
         s.ioc, [&s] { return !s.inbox.empty() || s.read_failed; }, timeout);
   }
   if (s.inbox.empty()) return std::nullopt;
-  std::string message = std::move(s.inbox.front());
+  WsFrame frame = std::move(s.inbox.front());
   s.inbox.pop_front();
-  s.track(message);
-  return message;
+  if (!frame.binary) s.track(frame.data);
+  return frame;
 }
 
 std::optional<Json> WsTestClient::recv(Millis timeout) {
@@ -346,12 +352,32 @@ const Json& WsTestClient::welcome() const {
   return impl_->welcome;
 }
 
+std::string HttpResult::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (beast::iequals(key, name)) return value;
+  }
+  return {};
+}
+
 HttpResult http_get(std::uint16_t port, std::string_view target, Millis timeout) {
+  HttpRequest request;
+  request.target = std::string(target);
+  return http_request(port, request, timeout);
+}
+
+HttpResult http_request(std::uint16_t port, const HttpRequest& spec, Millis timeout) {
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
-  http::request<http::empty_body> request{http::verb::get, std::string(target), 11};
+  http::request<http::string_body> request;
+  request.version(11);
+  request.method_string(spec.method);
+  request.target(spec.target);
   request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   request.set(http::field::connection, "close");
+  for (const auto& [name, value] : spec.headers)
+    request.set(name, value);
+  request.body() = spec.body;
+  if (!spec.body.empty() || spec.method == "POST") request.prepare_payload();
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
   HttpResult result;
@@ -379,6 +405,9 @@ HttpResult http_get(std::uint16_t port, std::string_view target, Millis timeout)
         result.status = static_cast<int>(response.result_int());
         result.content_type = std::string(response[http::field::content_type]);
         result.body = response.body();
+        for (const auto& field : response) {
+          result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        }
       });
     });
   });

@@ -1,4 +1,4 @@
-// A blocking WebSocket test client and a raw HTTP GET helper for the integration tests.
+// A blocking WebSocket test client and raw HTTP helpers for the integration tests.
 // Each client owns its own io_context and drives it only inside its own calls, always with a
 // deadline; use one client from one thread. Beast stays inside ws_test_client.cpp.
 #pragma once
@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +45,25 @@ struct HttpResult {
   std::string content_type;
   std::string body;
   std::string error;
+  std::vector<std::pair<std::string, std::string>> headers;  // as received, in order
+
+  // The first header with this name (case-insensitive); empty when there is none.
+  std::string header(std::string_view name) const;
+};
+
+// An HTTP request for http_request(): any method (GET, POST, OPTIONS, ...), extra headers
+// and a body (with a Content-Length when there is one, and always for POST).
+struct HttpRequest {
+  std::string method = "GET";
+  std::string target = "/";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// One WebSocket message as it arrived: text or binary.
+struct WsFrame {
+  bool binary = false;
+  std::string data;
 };
 
 class WsTestClient {
@@ -64,10 +85,12 @@ class WsTestClient {
   bool send_json(const Json& message, Millis timeout = kDefaultTimeout);
   bool send_binary(std::string_view bytes, Millis timeout = kDefaultTimeout);
 
-  // The next text frame. nullopt on timeout or when the connection is closed. A read still
-  // pending at the deadline stays pending (cancelling would fail the Beast stream) and
-  // delivers into the next recv().
+  // The next message's bytes (text, or binary ones as they are). nullopt on timeout or when
+  // the connection is closed. A read still pending at the deadline stays pending (cancelling
+  // would fail the Beast stream) and delivers into the next recv().
   std::optional<std::string> recv_raw(Millis timeout = kDefaultTimeout);
+  // Like recv_raw, saying whether the message was a text or a binary one.
+  std::optional<WsFrame> recv_frame(Millis timeout = kDefaultTimeout);
   // Like recv_raw, parsed; a frame that is not JSON fails the test and yields nullopt.
   std::optional<Json> recv(Millis timeout = kDefaultTimeout);
 
@@ -104,5 +127,9 @@ class WsTestClient {
 
 // GET `target` on 127.0.0.1:port with Connection: close; bounded by timeout.
 HttpResult http_get(std::uint16_t port, std::string_view target, Millis timeout = kDefaultTimeout);
+// `request` on 127.0.0.1:port with Connection: close (unless its headers say otherwise);
+// bounded by timeout.
+HttpResult http_request(std::uint16_t port, const HttpRequest& request,
+                        Millis timeout = kDefaultTimeout);
 
 }  // namespace switchboard::testing
