@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12's own packages, whatever Switchboard needs that is missing.
 #   deploy/install-deps.sh          build and run
-#   deploy/install-deps.sh --test   also the test and lint tools
+#   deploy/install-deps.sh --test   also the test and lint tools, and Node.js and npm (the
+#                                   supabase-js end-to-end tests)
 #   deploy/install-deps.sh --bench  also Node.js and npm (bench/compare_peerjs.sh runs PeerJS)
 # Runs apt only when something is missing, so repeated runs cost a few dpkg queries.
 set -euo pipefail
@@ -16,7 +17,7 @@ if [[ "${1:-}" == "--test" ]]; then
 fi
 # Node may come from elsewhere (NodeSource bundles npm in its nodejs): ask for the Debian
 # packages only when the commands are missing.
-if [[ "${1:-}" == "--bench" ]]; then
+if [[ "${1:-}" == "--bench" || "${1:-}" == "--test" ]]; then
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
 fi

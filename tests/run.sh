@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and clang-tidy checks, then the whole CTest suite (unit,
-# integration) in the release build and again under ASan+UBSan and TSan.
+# integration, e2e, soak, bench smoke) in the release build and again under ASan+UBSan and TSan.
 #   tests/run.sh           everything (what CI runs)
 #   tests/run.sh --quick   release build and tests only
 set -euo pipefail
@@ -9,6 +9,8 @@ quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
 
 deploy/install-deps.sh --test
+# The supabase-js end-to-end tests' packages, exactly as the committed lockfile pins them.
+npm ci --prefix tests/e2e/supabase --no-audit --no-fund --loglevel=error
 jobs=$(nproc)
 step() { printf '\n==> %s\n' "$*"; }
 
