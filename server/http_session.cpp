@@ -74,6 +74,13 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
 
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec == http::error::end_of_stream) return close_socket();
+    if (ec == http::error::body_limit) {
+      // Only REST calls have bodies worth sending; say why rather than just hang up.
+      cors_ = false;
+      return respond(parser_->get(), http::status::payload_too_large,
+                     "request body over " + std::to_string(registry_.config().max_message_bytes) +
+                         " bytes (--max-message-bytes)");
+    }
     if (ec) {
       spdlog::debug("http {}: read failed: {}", peer_, ec.message());
       return close_socket();

@@ -93,6 +93,19 @@ TEST_F(RealtimeRestTest, ApikeyHeaderAuthenticatesToo) {
   EXPECT_EQ(listener->expect_broadcast("realtime:room", "anon"), (Json{{"x", 1}}));
 }
 
+TEST_F(RealtimeRestTest, BodyOverTheMessageLimitIs413) {
+  // A small limit, so the whole request arrives in one read: the server then closes a
+  // drained socket (FIN), and the client surely reads the answer before the end.
+  server::Config config = realtime_config();
+  config.max_message_bytes = 4096;
+  start_realtime(config);
+  const std::string big(5000, 'x');
+  const Json body{{"messages", Json::array({message("room", "big", {{"x", big}})})}};
+  const HttpResult result = post(kBatch, body.dump(), sign_token("alice"));
+  EXPECT_EQ(result.status, 413) << result.body << result.error;
+  EXPECT_NE(result.body.find("--max-message-bytes"), std::string::npos) << result.body;
+}
+
 TEST_F(RealtimeRestTest, MissingOrBadTokenIs401) {
   start_realtime();
   auto listener = connect_rt(sign_token("bob"));
