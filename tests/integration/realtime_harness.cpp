@@ -1,10 +1,6 @@
 #include "tests/integration/realtime_harness.hpp"
 
-#include <cstdlib>
-#include <ctime>
 #include <utility>
-
-#include <jwt.h>
 
 #include <gtest/gtest.h>
 
@@ -82,18 +78,7 @@ Json null_or(const std::optional<std::string>& value) {
 }  // namespace
 
 std::string sign_token(const std::string& sub, long exp_offset_s, const std::string& secret) {
-  jwt_t* jwt = nullptr;
-  if (jwt_new(&jwt) != 0) return {};
-  if (!sub.empty()) jwt_add_grant(jwt, "sub", sub.c_str());
-  jwt_add_grant(jwt, "role", sub.empty() ? "anon" : "authenticated");
-  jwt_add_grant_int(jwt, "exp", static_cast<long>(std::time(nullptr)) + exp_offset_s);
-  jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
-              static_cast<int>(secret.size()));
-  char* encoded = jwt_encode_str(jwt);
-  std::string token = encoded ? encoded : "";
-  std::free(encoded);
-  jwt_free(jwt);
-  return token;
+  return mint_jwt(secret, sub, exp_offset_s, true, "HS256", sub.empty() ? "anon" : "authenticated");
 }
 
 server::Config realtime_config() {

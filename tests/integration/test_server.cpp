@@ -3,11 +3,13 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <sstream>
 #include <thread>
 #include <utility>
 
+#include <jwt.h>
 #include <spdlog/spdlog.h>
 
 namespace switchboard::testing {
@@ -21,6 +23,27 @@ server::Config test_config() {
   config.log_level = level ? level : "error";
   config.shutdown_timeout = Millis{2'000};
   return config;
+}
+
+std::string mint_jwt(const std::string& secret, const std::string& sub, long exp_offset_s,
+                     bool with_exp, const std::string& alg, const std::string& role) {
+  jwt_t* jwt = nullptr;
+  if (jwt_new(&jwt) != 0) return {};
+  if (!sub.empty()) jwt_add_grant(jwt, "sub", sub.c_str());
+  if (!role.empty()) jwt_add_grant(jwt, "role", role.c_str());
+  if (with_exp) jwt_add_grant_int(jwt, "exp", static_cast<long>(std::time(nullptr)) + exp_offset_s);
+  const jwt_alg_t algorithm = jwt_str_alg(alg.c_str());
+  if (algorithm == JWT_ALG_NONE) {
+    jwt_set_alg(jwt, JWT_ALG_NONE, nullptr, 0);
+  } else {
+    jwt_set_alg(jwt, algorithm, reinterpret_cast<const unsigned char*>(secret.data()),
+                static_cast<int>(secret.size()));
+  }
+  char* encoded = jwt_encode_str(jwt);
+  std::string token = encoded ? encoded : "";
+  std::free(encoded);
+  jwt_free(jwt);
+  return token;
 }
 
 TestServer::TestServer(server::Config config) : config_(std::move(config)) {

@@ -21,6 +21,13 @@ namespace switchboard::testing {
 // Loopback, port 0, quiet logs; everything else at the server defaults.
 server::Config test_config();
 
+// A JWT for the JWT-mode tests, signed with `alg` ("HS256", "HS512", ... or "none").
+// `sub` empty: no sub claim (like a Supabase anon key); `role` empty: no role claim; exp is
+// now + exp_offset_s unless with_exp is false.
+std::string mint_jwt(const std::string& secret, const std::string& sub, long exp_offset_s,
+                     bool with_exp = true, const std::string& alg = "HS256",
+                     const std::string& role = "");
+
 class TestServer {
  public:
   // Starts the server; on failure the test fails and port() is 0.
