@@ -65,8 +65,6 @@ class TopicRegistry {
   // message is its own. Returns how many subscribers were offered it.
   std::size_t publish(BroadcastMessage& message, const TopicSubscriber* sender);
 
-  std::size_t topic_count() const { return topics_.size(); }
-
  private:
   std::unordered_map<std::string, std::vector<TopicSubscriber*>> topics_;
 };
