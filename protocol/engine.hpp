@@ -30,6 +30,11 @@ struct EngineConfig {
   Millis caller_grace{15'000};              // a ringing call waits this long for a dropped caller
   bool ring_offline = false;                // ring users with no device instead of `unavailable`
   std::size_t remembered_commands = 1'000;  // command ids kept per session for idempotency
+  // Abuse limits (README "Security"): a user's sessions (held, attached or not) beyond this
+  // close the newest connection with 4029; ringing calls a user has placed beyond this are
+  // refused with `rate_limited`.
+  std::size_t max_devices_per_user = 10;
+  std::size_t max_ringing_per_user = 5;
 };
 
 // ---- inputs ------------------------------------------------------------------------------

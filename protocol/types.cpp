@@ -82,6 +82,8 @@ std::string_view to_string(ErrorCode c) {
       return "self_call";
     case ErrorCode::unsupported:
       return "unsupported";
+    case ErrorCode::rate_limited:
+      return "rate_limited";
   }
   return "unknown";
 }

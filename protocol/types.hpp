@@ -63,14 +63,17 @@ enum class ErrorCode {
   conflict,
   self_call,
   unsupported,
+  rate_limited,
 };
 
 // WebSocket close codes we send (RFC 6455 section 7.4; 4000-4999 are ours).
 enum class CloseCode : std::uint16_t {
   going_away = 1001,     // server shutdown
   too_big = 1009,        // frame over read_message_max
+  token_expired = 4003,  // the connection's token expired and was not refreshed
   slow_consumer = 4008,  // send queue over its limit
   replaced = 4009,       // same user and device connected again
+  too_many = 4029,       // over a limit: sustained message rate, or devices per user
 };
 
 std::string_view to_string(Media m);

@@ -45,6 +45,8 @@ unsigned status_of(ErrorCode code) {
     case ErrorCode::already_answered:
     case ErrorCode::conflict:
       return 409;
+    case ErrorCode::rate_limited:
+      return 429;
     default:
       return 400;
   }

@@ -31,6 +31,8 @@ EngineConfig engine_config(const Config& config) {
   engine.reconnect_grace = config.reconnect_grace;
   engine.caller_grace = config.caller_grace;
   engine.ring_offline = config.ring_offline;
+  engine.max_devices_per_user = config.max_devices_per_user;
+  engine.max_ringing_per_user = config.max_ringing_per_user;
   return engine;
 }
 
