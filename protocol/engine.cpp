@@ -1,5 +1,6 @@
 // Engine core: the public entry points, event delivery through session buffers, how calls
-// end, and timers. Sessions live in engine_sessions.cpp, commands in engine_commands.cpp.
+// end, and timers. Sessions live in engine_sessions.cpp, commands in engine_dispatch.cpp and
+// engine_commands.cpp, per-user limits in engine_limits.cpp.
 #include "protocol/engine.hpp"
 
 #include <algorithm>
@@ -230,6 +231,8 @@ void Engine::State::end_call(Call& call, const EndSpec& spec) {
   if (call.state == CallState::active) {
     active_call_of.erase(call.caller);
     active_call_of.erase(call.callee);
+  } else {  // ringing: it stops counting against its caller's limit
+    stopped_ringing(call);
   }
   for (const std::string& user : {call.caller, call.callee}) {
     if (auto it = live_calls_of.find(user); it != live_calls_of.end()) {

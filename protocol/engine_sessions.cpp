@@ -23,7 +23,9 @@ void Engine::State::open(const ConnectionOpened& in) {
     resume(*s, in.conn, in.resume->last_seq);
     return;
   }
-  Session& s = start_session(in);
+  std::string device = wanted_device(in);
+  if (refuse_device(in, device)) return;
+  Session& s = start_session(in, std::move(device));
   send_direct(welcome(s, false), s.conn, s.last_seq);
   redeliver_ringing(s);
 }
@@ -64,13 +66,15 @@ void Engine::State::resume(Session& s, ConnId conn, Seq last_seq) {
   returned(s);
 }
 
-Session& Engine::State::start_session(const ConnectionOpened& in) {
-  std::string device = in.device_id;
-  if (device.empty() && in.resume) {  // a failed resume keeps the device it asked for
-    if (Session* old = find_session(in.resume->session_id); old && old->user == in.user_id) {
-      device = old->device;
-    }
-  }
+// The device a fresh session is for: the one named, else (a failed resume keeps the device it
+// asked for) the old session's; empty when the engine is to make one up.
+std::string Engine::State::wanted_device(const ConnectionOpened& in) {
+  if (!in.device_id.empty() || !in.resume) return in.device_id;
+  Session* old = find_session(in.resume->session_id);
+  return old != nullptr && old->user == in.user_id ? old->device : std::string();
+}
+
+Session& Engine::State::start_session(const ConnectionOpened& in, std::string device) {
   if (device.empty()) device = ids.next_id();
 
   SessionId id = ids.next_id();

@@ -98,6 +98,9 @@ struct Engine::State {
   std::unordered_map<std::string, Call> calls;
   std::unordered_map<std::string, std::unordered_set<std::string>> live_calls_of;  // non-ended
   std::unordered_map<std::string, std::string> active_call_of;  // user -> their active call
+  // user -> how many of the calls they placed still ring (EngineConfig::max_ringing_per_user);
+  // kept as a count so the check is O(1). Users with none have no entry.
+  std::unordered_map<std::string, std::size_t> ringing_placed;
   std::set<std::tuple<TimePoint, TimerKind, std::string>> deadlines;
 
   // engine_sessions.cpp: connections, sessions, resume, replay
@@ -105,7 +108,8 @@ struct Engine::State {
   void close(ConnId conn, bool clean);
   Session* resumable(const ConnectionOpened& in);
   void resume(Session& s, ConnId conn, Seq last_seq);
-  Session& start_session(const ConnectionOpened& in);
+  std::string wanted_device(const ConnectionOpened& in);
+  Session& start_session(const ConnectionOpened& in, std::string device);
   void attach(Session& s, ConnId conn);
   void detach(Session& s);
   void end_session(const SessionId& id);
@@ -115,6 +119,12 @@ struct Engine::State {
   WelcomeEvent welcome(const Session& s, bool resumed) const;
   Session* session_of(ConnId conn);
   Session* find_session(const SessionId& id);
+
+  // engine_limits.cpp: per-user abuse limits (EngineConfig::max_*_per_user)
+  bool refuse_device(const ConnectionOpened& in, const std::string& device);
+  bool refuse_call(const Session& me, const Command& cmd);
+  void started_ringing(const Call& call);
+  void stopped_ringing(const Call& call);
 
   // engine.cpp: delivery, endings, timers
   void deliver(Event event, const std::vector<SessionId>& to);
@@ -141,12 +151,14 @@ struct Engine::State {
   static CallRef ref(const Call& call);
   void end_deviceless_legs(const std::string& user);
 
-  // engine_commands.cpp: one handler per client command
+  // engine_dispatch.cpp: command entry, idempotent retries, shared checks
   void command(ConnId conn, const Command& cmd);
   void command_as_user(const std::string& user, const Command& cmd);
   void remember_reply(ConnId conn, const std::string& command_id, std::size_t first);
   void forget_old_replies(Session& s) const;
   void dispatch(Session& me, const Command& cmd);
+
+  // engine_commands.cpp: one handler per client command
   void on_call(Session& me, const Command& cmd, const CallCommand& c);
   void on_ringing(Session& me, const Command& cmd, Call& call);
   void on_answer(Session& me, const Command& cmd, Call& call, const AnswerCommand& c);

@@ -1,37 +1,35 @@
 // Config parsing with Boost.Program_options. Every source (flags, environment, JSON file) is
 // turned into po::parsed_options over one options_description, then stored flags-first:
 // po::store never overwrites a stored value, which gives "flags > env > file" for free.
-// Defaults come from Config{} itself, so an absent option simply leaves the field alone.
+// Defaults come from Config{} itself, so an absent option simply leaves the field alone;
+// config_values.cpp turns what was stored into a checked Config.
 #include "server/config.hpp"
 
 #include <boost/program_options.hpp>
 
 #include <cctype>
-#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "server/config_values.hpp"
+
 namespace switchboard::server {
 namespace {
 
 namespace po = boost::program_options;
+using config_detail::ConfigError;
+using config_detail::kListOption;
+using config_detail::to_config;
 
 constexpr const char* kVersion = "switchboard 0.1.0";
 constexpr const char* kEnvPrefix = "SWITCHBOARD_";
 
-// Thrown only inside parse_config() and turned into ExitNow{2}: exceptions are fine at
-// start-up, and they keep each check to one line.
-struct ConfigError {
-  std::string message;
-};
-
 po::options_description make_options() {
   po::options_description desc("Usage: switchboard [options]\nOptions");
-  // Numbers are read as double / long long and range-checked below, so that "-1" or "1e9"
-  // produce our own message instead of a silent wrap-around.
+  // Numbers are read as double / long long and range-checked in config_values.cpp.
   desc.add_options()                                                                       //
       ("help", "print this help and exit")                                                 //
       ("version", "print the version and exit")                                            //
@@ -58,15 +56,49 @@ po::options_description make_options() {
        "ring a callee with no connected device for the ring timeout instead of answering "
        "unavailable")  //
       ("jwt-secret", po::value<std::string>(),
-       "HS256 secret; when empty, dev mode trusts ?user= (default empty)")  //
+       "HS256/HS384/HS512 shared secret (a Supabase project's JWT secret works). With neither "
+       "this nor --jwt-public-key, dev mode trusts ?user=, on a loopback address only unless "
+       "--allow-insecure-dev-auth (default empty)")  //
+      ("jwt-public-key", po::value<std::string>(),
+       "PEM public key file instead of a secret: RS256 tokens for an RSA key (2048 bits or "
+       "more), ES256 tokens for an EC P-256 key")  //
+      ("jwt-leeway", po::value<double>(),
+       "seconds of clock skew allowed on a token's exp and nbf, 0-600 (default 10)")  //
+      ("jwt-audience", po::value<std::string>(),
+       "aud that user tokens must carry, e.g. authenticated (default: not checked)")  //
+      ("jwt-issuer", po::value<std::string>(),
+       "iss that user tokens must carry, e.g. https://<ref>.supabase.co/auth/v1 (default: not "
+       "checked)")  //
+      ("jwt-user-claim", po::value<std::string>(),
+       "token claim holding the user id (default sub)")  //
       ("allow-insecure-dev-auth", po::value<bool>()->implicit_value(true),
        "allow dev mode on a non-loopback address")  //
+      (kListOption, po::value<std::vector<std::string>>(),
+       "origin allowed to open WebSockets, scheme://host[:port]; repeat the flag for more (in "
+       "the environment: comma-separated; in the file: an array). Default: any origin")  //
+      ("tls-cert", po::value<std::string>(),
+       "PEM certificate chain file: serve wss:// and https:// (needs --tls-key)")   //
+      ("tls-key", po::value<std::string>(), "PEM private key file for --tls-cert")  //
       ("max-message-bytes", po::value<long long>(),
        "largest accepted frame; bigger closes with 1009 (default 65536)")  //
       ("max-send-queue-bytes", po::value<long long>(),
        "pending outbound bytes per connection before closing with 4008 (default 1048576)")  //
       ("max-connections", po::value<long long>(),
-       "WebSocket connections before upgrades get 503 (default 10000)")  //
+       "WebSocket connections before upgrades get 503 (default 20000)")  //
+      ("max-devices-per-user", po::value<long long>(),
+       "connections one user may hold; the next closes with 4029, 1-1000 (default 10)")  //
+      ("max-ringing-per-user", po::value<long long>(),
+       "outgoing calls one user may have ringing at once, 1-1000 (default 5)")  //
+      ("message-rate", po::value<double>(),
+       "messages per second a connection may send on average, up to 100000 (default 50)")  //
+      ("message-burst", po::value<long long>(),
+       "messages a connection may send at once before the rate applies, 1-1000000 (default "
+       "200)")  //
+      ("handshake-timeout", po::value<double>(),
+       "seconds for the HTTP request and WebSocket handshake, 0.1-600 (default 5)")  //
+      ("idle-timeout", po::value<double>(),
+       "seconds a new HTTP connection may stay silent before its request, 0.1-3600 (default "
+       "10)")  //
       ("shutdown-timeout", po::value<double>(),
        "seconds to wait for close handshakes at exit, 0-600 (default 3)")  //
       ("log-level", po::value<std::string>(),
@@ -91,8 +123,20 @@ po::parsed_options parse_env(const po::options_description& desc, const EnvLooku
   for (const auto& option : desc.options()) {
     const std::string& name = option->long_name();
     if (name == "help" || name == "version") continue;
-    if (auto value = env(env_name(name))) {
+    auto value = env(env_name(name));
+    if (!value) continue;
+    if (name != kListOption) {
       parsed.options.emplace_back(name, std::vector<std::string>{*value});
+      continue;
+    }
+    // One option per item, as repeated flags would give.
+    std::istringstream items(*value);
+    for (std::string item; std::getline(items, item, ',');) {
+      const auto first = item.find_first_not_of(" \t");
+      if (first == std::string::npos) continue;  // tolerate "a,,b" and a trailing comma
+      const auto last = item.find_last_not_of(" \t");
+      parsed.options.emplace_back(name,
+                                  std::vector<std::string>{item.substr(first, last - first + 1)});
     }
   }
   return parsed;
@@ -125,108 +169,18 @@ po::parsed_options parse_file(const po::options_description& desc, const std::st
       message += '"';
       throw ConfigError{std::move(message)};
     }
+    if (key == kListOption && value.is_array()) {
+      for (const auto& item : value) {
+        if (!item.is_string()) {
+          throw ConfigError{"config file: \"" + key + "\" must be a string or an array of strings"};
+        }
+        parsed.options.emplace_back(key, std::vector<std::string>{item.get<std::string>()});
+      }
+      continue;
+    }
     parsed.options.emplace_back(key, std::vector<std::string>{json_scalar_to_string(key, value)});
   }
   return parsed;
-}
-
-Millis seconds_option(const po::variables_map& vm, const char* name, double min, double max) {
-  const double seconds = vm[name].as<double>();
-  if (!std::isfinite(seconds) || seconds < min || seconds > max) {
-    std::ostringstream msg;
-    msg << "--" << name << " must be between " << min << " and " << max << " seconds";
-    throw ConfigError{msg.str()};
-  }
-  return Millis{std::llround(seconds * 1000.0)};
-}
-
-std::size_t count_option(const po::variables_map& vm, const char* name, long long min,
-                         long long max) {
-  const long long value = vm[name].as<long long>();
-  if (value < min || value > max) {
-    throw ConfigError{std::string("--") + name + " must be an integer between " +
-                      std::to_string(min) + " and " + std::to_string(max)};
-  }
-  return static_cast<std::size_t>(value);
-}
-
-std::size_t positive_option(const po::variables_map& vm, const char* name) {
-  const long long value = vm[name].as<long long>();
-  if (value <= 0) throw ConfigError{std::string("--") + name + " must be a positive integer"};
-  return static_cast<std::size_t>(value);
-}
-
-bool is_log_level(const std::string& level) {
-  for (const char* known : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
-    if (level == known) return true;
-  }
-  return false;
-}
-
-Config to_config(const po::variables_map& vm) {
-  Config config;
-  if (vm.count("host")) {
-    config.host = vm["host"].as<std::string>();
-    if (config.host.empty()) throw ConfigError{"--host must not be empty"};
-  }
-  if (vm.count("port")) {
-    const long long port = vm["port"].as<long long>();
-    if (port < 0 || port > 65535) throw ConfigError{"--port must be between 0 and 65535"};
-    config.port = static_cast<std::uint16_t>(port);
-  }
-  if (vm.count("ring-timeout")) config.ring_timeout = seconds_option(vm, "ring-timeout", 1, 600);
-  if (vm.count("heartbeat")) config.heartbeat = seconds_option(vm, "heartbeat", 1, 3600);
-  if (vm.count("ended-retention")) {
-    config.ended_retention = seconds_option(vm, "ended-retention", 0, 86400);
-  }
-  if (vm.count("resume-window")) {
-    config.resume_window = seconds_option(vm, "resume-window", 1, 3600);
-  }
-  if (vm.count("resume-buffer")) {
-    config.resume_buffer = count_option(vm, "resume-buffer", 1, 100'000);
-  }
-  if (vm.count("resume-buffer-bytes")) {
-    config.resume_buffer_bytes = count_option(vm, "resume-buffer-bytes", 4096, 1LL << 30);
-  }
-  if (vm.count("reconnect-grace")) {
-    config.reconnect_grace = seconds_option(vm, "reconnect-grace", 0, 600);
-  }
-  if (vm.count("caller-grace")) config.caller_grace = seconds_option(vm, "caller-grace", 0, 600);
-  if (vm.count("ring-offline")) config.ring_offline = vm["ring-offline"].as<bool>();
-  if (vm.count("shutdown-timeout")) {
-    config.shutdown_timeout = seconds_option(vm, "shutdown-timeout", 0, 600);
-  }
-  if (vm.count("jwt-secret")) config.jwt_secret = vm["jwt-secret"].as<std::string>();
-  if (vm.count("allow-insecure-dev-auth")) {
-    config.allow_insecure_dev_auth = vm["allow-insecure-dev-auth"].as<bool>();
-  }
-  if (vm.count("max-message-bytes")) {
-    config.max_message_bytes = positive_option(vm, "max-message-bytes");
-  }
-  if (vm.count("max-send-queue-bytes")) {
-    config.max_send_queue_bytes = positive_option(vm, "max-send-queue-bytes");
-  }
-  if (vm.count("max-connections")) {
-    config.max_connections = positive_option(vm, "max-connections");
-  }
-  if (vm.count("log-level")) {
-    config.log_level = vm["log-level"].as<std::string>();
-    if (!is_log_level(config.log_level)) {
-      throw ConfigError{
-          "--log-level must be one of trace, debug, info, warn, error, critical, off"};
-    }
-  }
-  if (vm.count("log-format")) {
-    const auto& format = vm["log-format"].as<std::string>();
-    if (format == "text") {
-      config.log_format = LogFormat::text;
-    } else if (format == "json") {
-      config.log_format = LogFormat::json;
-    } else {
-      throw ConfigError{"--log-format must be text or json"};
-    }
-  }
-  return config;
 }
 
 }  // namespace

@@ -36,13 +36,14 @@ struct Config {
 
   // Authentication (README "Security"). Tokens are checked with an HS256/384/512 secret or a
   // PEM public key (RS256 for an RSA key, ES256 for an EC P-256 key); with neither, dev mode.
-  std::string jwt_secret;                // --jwt-secret
-  std::string jwt_public_key_file;       // --jwt-public-key: path of a PEM public key
-  Millis jwt_leeway{10'000};             // --jwt-leeway seconds: clock skew allowed on exp/nbf
-  std::string jwt_audience;              // --jwt-audience: required `aud` when set
-  std::string jwt_issuer;                // --jwt-issuer: required `iss` when set
-  std::string jwt_user_claim = "sub";    // --jwt-user-claim: the claim holding the user id
-  bool allow_insecure_dev_auth = false;  // dev mode on a non-loopback address
+  std::string jwt_secret;                    // --jwt-secret
+  std::string jwt_public_key_file;           // --jwt-public-key: path of a PEM public key
+  std::string jwt_public_key_pem;            // its text, read and checked by parse_config()
+  Millis jwt_leeway{10'000};                 // --jwt-leeway seconds: clock skew allowed on exp/nbf
+  std::string jwt_audience;                  // --jwt-audience: required `aud` when set
+  std::string jwt_issuer;                    // --jwt-issuer: required `iss` when set
+  std::string jwt_user_claim = "sub";        // --jwt-user-claim: the claim holding the user id
+  bool allow_insecure_dev_auth = false;      // dev mode on a non-loopback address
   std::vector<std::string> allowed_origins;  // --allowed-origin (repeatable); empty: any
 
   // TLS (wss://): both or neither.
@@ -52,13 +53,13 @@ struct Config {
   std::size_t max_message_bytes = std::size_t{64} * 1024;       // bigger frames close with 1009
   std::size_t max_send_queue_bytes = std::size_t{1024} * 1024;  // more pending closes with 4008
   std::size_t max_connections = 20'000;                         // refuse upgrades beyond (503)
-  double message_rate = 50;          // --message-rate: messages per second per connection
-  std::size_t message_burst = 200;   // --message-burst: token bucket size
+  double message_rate = 50;               // --message-rate: messages per second per connection
+  std::size_t message_burst = 200;        // --message-burst: token bucket size
   std::size_t max_devices_per_user = 10;  // --max-devices-per-user: the next closes with 4029
   std::size_t max_ringing_per_user = 5;   // --max-ringing-per-user: outgoing ringing calls
   Millis handshake_timeout{5'000};        // --handshake-timeout: request + WebSocket handshake
-  Millis idle_timeout{10'000};  // --idle-timeout: an HTTP connection silent before a request
-  Millis shutdown_timeout{3'000};                               // wait for close handshakes at exit
+  Millis idle_timeout{10'000};     // --idle-timeout: an HTTP connection silent before a request
+  Millis shutdown_timeout{3'000};  // wait for close handshakes at exit
 
   std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
   LogFormat log_format = LogFormat::text;

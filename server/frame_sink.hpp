@@ -32,6 +32,9 @@ class ProtocolHandler {
   virtual void on_open() = 0;
   virtual void on_text(std::string_view text) = 0;
   virtual void on_binary(std::string_view bytes) = 0;
+  // A frame over the connection's message rate (--message-rate, --message-burst): answer it
+  // with the dialect's `rate_limited` error and do nothing else with it.
+  virtual void on_rate_limited(std::string_view frame, bool text) = 0;
   // The connection is over or closing, exactly once. `clean` only when the client sent a
   // close frame (it chose to leave); any other end (reset, timeout, our own close) is a drop.
   // `reason` is for the log.

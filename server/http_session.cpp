@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -31,8 +32,6 @@ namespace net = boost::asio;
 namespace urls = boost::urls;
 using tcp = net::ip::tcp;
 
-// A client gets this long to send its request headers; slow-loris sockets are dropped.
-constexpr auto kRequestTimeout = std::chrono::seconds(10);
 // Upgrade and health-check requests are tiny; anything bigger is not for us. Bodies (the
 // Realtime REST API's) are held to the WebSocket message limit.
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
@@ -51,23 +50,48 @@ std::string describe(const tcp::socket& socket) {
 class HttpSession final : public std::enable_shared_from_this<HttpSession>, public TrackedSession {
  public:
   HttpSession(tcp::socket socket, SessionRegistry& registry)
-      : peer_(describe(socket)), stream_(std::move(socket)), registry_(registry) {
+      : peer_(describe(socket)),
+        stream_(std::move(socket)),
+        idle_timer_(stream_.get_executor()),
+        registry_(registry) {
     registry_.add(*this);
   }
   ~HttpSession() override { registry_.remove(*this); }
 
-  void run() { do_read(); }
+  void run() { wait_for_request(); }
 
   void shut_down() override {
-    if (!handed_off_) stream_.cancel();
+    if (handed_off_) return;
+    idle_timer_.cancel();
+    stream_.cancel();
   }
 
  private:
+  // Nobody has said who they are before a request arrives: a connection silent for
+  // --idle-timeout (before its first request, or between keep-alive requests) is dropped.
+  void wait_for_request() {
+    if (buffer_.size() > 0) return do_read();  // a pipelined request is here already
+    idle_timer_.expires_after(registry_.config().idle_timeout);
+    idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      spdlog::debug("http {}: idle, closing", self->peer_);
+      self->close_socket();
+    });
+    stream_.socket().async_wait(tcp::socket::wait_read,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                  self->idle_timer_.cancel();
+                                  if (ec) return self->close_socket();
+                                  self->do_read();
+                                });
+  }
+
+  // Once a request has begun, it must be complete within --handshake-timeout (the WebSocket
+  // handshake then gets as long again): slow-loris clients are dropped.
   void do_read() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(registry_.config().max_message_bytes);
-    stream_.expires_after(kRequestTimeout);
+    stream_.expires_after(registry_.config().handshake_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
@@ -246,7 +270,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
 
   void on_write(beast::error_code ec, bool keep_alive) {
     if (ec || !keep_alive || registry_.stopping()) return close_socket();
-    do_read();
+    wait_for_request();
   }
 
   void close_socket() {
@@ -257,6 +281,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>, publ
 
   std::string peer_;
   beast::tcp_stream stream_;
+  net::steady_timer idle_timer_;
   SessionRegistry& registry_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

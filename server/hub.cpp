@@ -21,7 +21,9 @@ Hub::Opened Hub::open(Connection& connection, std::string user_id, std::string d
   connections_.emplace(conn, Entry{&connection, device_id, {}, false});
   feed(ConnectionOpened{conn, std::move(user_id), std::move(device_id), std::move(resume)});
   auto it = connections_.find(conn);
-  if (it == connections_.end()) return Opened{conn, {}, {}, false};
+  // Closed while opening (the engine refused it: 4029, too many devices), so the engine never
+  // knew it. Conn 0 tells the caller so: a Realtime calls channel must not keep a stale id.
+  if (it == connections_.end()) return Opened{};
   return Opened{conn, it->second.device_id, it->second.session_id, it->second.resumed};
 }
 

@@ -41,6 +41,22 @@ void NativeConnection::on_binary(std::string_view /*bytes*/) {
               "binary frames are not supported; send JSON text frames"});
 }
 
+void NativeConnection::on_rate_limited(std::string_view frame, bool text) {
+  if (closed_) return;
+  // The command's id, when it has one, tells the client which command to send again later.
+  std::optional<std::string> id;
+  if (text) {
+    auto parsed = parse_command(frame);
+    if (auto* command = std::get_if<Command>(&parsed)) {
+      id = std::move(command->id);
+    } else {
+      id = std::move(std::get<Error>(parsed).id);
+    }
+  }
+  reply(Error{std::move(id), ErrorCode::rate_limited,
+              "too many messages per second: slow down, then send it again"});
+}
+
 void NativeConnection::on_closed(bool clean, std::string_view reason) {
   if (closed_) return;
   closed_ = true;

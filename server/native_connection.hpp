@@ -24,6 +24,7 @@ class NativeConnection final : public ProtocolHandler, public Connection {
   void on_open() override;
   void on_text(std::string_view text) override;
   void on_binary(std::string_view bytes) override;
+  void on_rate_limited(std::string_view frame, bool text) override;
   void on_closed(bool clean, std::string_view reason) override;
 
   void deliver(const Event& event, Seq seq, NativeBody& native) override;

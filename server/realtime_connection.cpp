@@ -40,20 +40,23 @@ std::variant<RealtimeUpgrade, AuthFailure> realtime_upgrade(const UpgradeQuery& 
   RealtimeUpgrade upgrade;
   if (query.vsn) {
     auto vsn = phoenix::vsn_from_string(*query.vsn);
-    if (!vsn) return AuthFailure{400, "unsupported vsn: use 1.0.0 or 2.0.0"};
+    if (!vsn) return AuthFailure{400, "unsupported vsn: use 1.0.0 or 2.0.0", "bad_vsn"};
     upgrade.vsn = *vsn;
   }
   if (!auth.dev_mode()) {
-    if (!query.apikey || query.apikey->empty()) return AuthFailure{401, "missing apikey parameter"};
-    auto verified = auth.verify(*query.apikey);
+    if (!query.apikey || query.apikey->empty()) {
+      return AuthFailure{401, "missing apikey parameter", "missing_token"};
+    }
+    auto verified = auth.verify(*query.apikey, TokenUse::apikey);
     if (auto* failure = std::get_if<AuthFailure>(&verified)) {
-      return AuthFailure{401, "apikey: " + failure->message};
+      return AuthFailure{401, "apikey: " + failure->message, failure->code};
     }
   }
   upgrade.apikey = query.apikey;
   if (query.auth.device) {
     if (!is_valid_id(*query.auth.device)) {
-      return AuthFailure{400, "malformed device id: 1-128 characters of [A-Za-z0-9._~@+-]"};
+      return AuthFailure{400, "malformed device id: 1-128 characters of [A-Za-z0-9._~@+-]",
+                         "bad_device_id"};
     }
     upgrade.device = query.auth.device;
   }
@@ -75,30 +78,34 @@ void RealtimeConnection::on_open() {
 }
 
 void RealtimeConnection::on_text(std::string_view text) {
-  if (closed_) return;
-  auto decoded = phoenix::decode_text(text, upgrade_.vsn);
-  if (auto* error = std::get_if<phoenix::DecodeError>(&decoded)) {
-    fail(ReplyTo{error->join_ref, error->ref, error->topic.value_or(std::string(kPhoenixTopic))},
-         error->message);
-    return;
-  }
-  handle(std::get<phoenix::Message>(decoded));
+  if (auto m = decode(text, /*text=*/true)) handle(*m);
 }
 
 void RealtimeConnection::on_binary(std::string_view bytes) {
-  if (closed_) return;
-  if (upgrade_.vsn != phoenix::Vsn::v2) {
+  if (auto m = decode(bytes, /*text=*/false)) handle(*m);
+}
+
+void RealtimeConnection::on_rate_limited(std::string_view frame, bool text) {
+  // Decoded only to address the refusal: supabase-js settles the push's promise with it.
+  if (auto m = decode(frame, text)) {
+    fail(reply_to(*m), "rate_limited: too many messages per second, slow down");
+  }
+}
+
+std::optional<phoenix::Message> RealtimeConnection::decode(std::string_view frame, bool text) {
+  if (closed_) return std::nullopt;
+  if (!text && upgrade_.vsn != phoenix::Vsn::v2) {
     fail(ReplyTo{std::nullopt, std::nullopt, std::string(kPhoenixTopic)},
          "binary frames need vsn=2.0.0");
-    return;
+    return std::nullopt;
   }
-  auto decoded = phoenix::decode_binary(bytes);
+  auto decoded = text ? phoenix::decode_text(frame, upgrade_.vsn) : phoenix::decode_binary(frame);
   if (auto* error = std::get_if<phoenix::DecodeError>(&decoded)) {
     fail(ReplyTo{error->join_ref, error->ref, error->topic.value_or(std::string(kPhoenixTopic))},
          error->message);
-    return;
+    return std::nullopt;
   }
-  handle(std::get<phoenix::Message>(decoded));
+  return std::move(std::get<phoenix::Message>(decoded));
 }
 
 void RealtimeConnection::on_closed(bool clean, std::string_view reason) {
@@ -200,7 +207,7 @@ void RealtimeConnection::on_access_token(const phoenix::Message& m) {
   if (registry_.auth().dev_mode()) return;
   // supabase-js pushes its anon key this way when the app set a user token by hand: a key
   // that names no user says nothing about the user, so it neither counts nor drops anything.
-  if (auto claims = registry_.auth().verify(token.get<std::string>());
+  if (auto claims = registry_.auth().verify(token.get<std::string>(), TokenUse::apikey);
       std::holds_alternative<TokenClaims>(claims) && !std::get<TokenClaims>(claims).sub) {
     return;
   }

@@ -53,6 +53,7 @@ class RealtimeConnection final : public ProtocolHandler, public Connection, publ
   void on_open() override;
   void on_text(std::string_view text) override;
   void on_binary(std::string_view bytes) override;
+  void on_rate_limited(std::string_view frame, bool text) override;
   void on_closed(bool clean, std::string_view reason) override;
 
   // Connection (the engine's side: this connection's calls channel)
@@ -80,6 +81,8 @@ class RealtimeConnection final : public ProtocolHandler, public Connection, publ
     std::string topic;
   };
 
+  // The frame as a Phoenix message, or nullopt after answering why it is not one.
+  std::optional<phoenix::Message> decode(std::string_view frame, bool text);
   void handle(const phoenix::Message& m);
   void on_join(const phoenix::Message& m);
   void on_leave(const phoenix::Message& m);

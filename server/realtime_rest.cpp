@@ -164,9 +164,9 @@ RestResponse handle_broadcast_request(const RestRequest& request, SessionRegistr
     if (!token || token->empty()) {
       return failed({401, "missing Authorization: Bearer <token> or apikey header", ""});
     }
-    auto claims = auth.verify(*token);
+    auto claims = auth.verify(*token, TokenUse::apikey);
     if (auto* failure = std::get_if<AuthFailure>(&claims))
-      return failed({401, failure->message, ""});
+      return failed({401, failure->message, failure->code});
     auto& sub = std::get<TokenClaims>(claims).sub;
     if (sub && is_valid_id(*sub)) caller.user = *sub;
   }

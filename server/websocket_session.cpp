@@ -22,6 +22,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "protocol/fifo.hpp"
+#include "protocol/rate_limiter.hpp"
 #include "server/frame_sink.hpp"
 #include "server/write_behind_stream.hpp"
 
@@ -33,13 +34,14 @@ namespace http = beast::http;
 namespace net = boost::asio;
 namespace websocket = beast::websocket;
 
-// Opening and closing handshakes must finish within this (RFC 6455 section 7.1.1 lets us
-// drop a peer that never answers our close frame).
-constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 // flat_buffer keeps its largest size; give the memory back after an unusually big message.
 constexpr std::size_t kKeptReadBufferBytes = std::size_t{16} * 1024;
 // RFC 6455 section 5.5: a close frame's payload (2-byte code + reason) is at most 125 bytes.
 constexpr std::size_t kMaxCloseReasonBytes = 123;
+
+Millis monotonic_now() {
+  return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now().time_since_epoch());
+}
 
 // A frame waiting to be written, shared with every other connection it goes to.
 struct OutFrame {
@@ -56,7 +58,8 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
       : ws_(std::move(stream)),
         handler_(make_handler(*this)),
         peer_(std::move(peer)),
-        registry_(registry) {
+        registry_(registry),
+        limiter_(registry.config().message_rate, registry.config().message_burst, monotonic_now()) {
     registry_.add(*this);
     registry_.websocket_added();
   }
@@ -71,7 +74,9 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   void run(const UpgradeRequest& request) {
     const Config& config = registry_.config();
     websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = kHandshakeTimeout;
+    // Opening and closing handshakes must finish within --handshake-timeout (RFC 6455 section
+    // 7.1.1 lets us drop a peer that never answers our close frame).
+    timeouts.handshake_timeout = config.handshake_timeout;
     // Beast pings after half the idle time without traffic and drops the peer after all of
     // it, so this sends a ping every heartbeat and drops a peer silent for two.
     timeouts.idle_timeout = 2 * config.heartbeat;
@@ -85,6 +90,14 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     // Beast fails a bigger read with message_too_big after sending close 1009 itself.
     ws_.read_message_max(config.max_message_bytes);
     ws_.auto_fragment(false);
+    // Pings count against the message rate like any frame: Beast answers each with a pong,
+    // which costs us a write.
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view /*payload*/) {
+      if (kind == websocket::frame_type::ping &&
+          limiter_.admit(monotonic_now()) == RateLimiter::Verdict::abuse) {
+        close_for_abuse();
+      }
+    });
     ws_.next_layer().set_owner(shared_from_this());
     // The session's own frames are bounded by the send queue limit; this bounds what Beast
     // adds (pongs) when the peer stops reading.
@@ -168,15 +181,34 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     if (opened_ && !closing_) {
       const auto data = buffer_.cdata();
       const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-      if (ws_.got_text()) {
-        handler_->on_text(bytes);
-      } else {
-        handler_->on_binary(bytes);
+      const bool text = ws_.got_text();
+      switch (limiter_.admit(monotonic_now())) {
+        case RateLimiter::Verdict::admit:
+          if (text) {
+            handler_->on_text(bytes);
+          } else {
+            handler_->on_binary(bytes);
+          }
+          break;
+        case RateLimiter::Verdict::refuse:
+          handler_->on_rate_limited(bytes, text);
+          break;
+        case RateLimiter::Verdict::abuse:
+          close_for_abuse();
+          break;
       }
     }
     buffer_.consume(buffer_.size());
     if (buffer_.capacity() > kKeptReadBufferBytes) buffer_.shrink_to_fit();
     do_read();
+  }
+
+  // The client kept sending after being refused with rate_limited (PROTOCOL.md "Limits").
+  void close_for_abuse() {
+    if (closing_) return;
+    spdlog::warn("ws {}: over the message rate limit, closing with 4029", peer_);
+    drop_unsent();  // mostly our rate_limited answers, which it is not reading anyway
+    close(CloseCode::too_many, "message rate limit exceeded");
   }
 
   // Posting (rather than writing now) lets every frame this turn of the event loop produces,
@@ -280,6 +312,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   std::unique_ptr<ProtocolHandler> handler_;
   std::string peer_;
   SessionRegistry& registry_;
+  RateLimiter limiter_;  // every data frame and ping from the client
 
   Fifo<OutFrame> queue_;
   std::size_t queued_bytes_ = 0;  // including the frame being written

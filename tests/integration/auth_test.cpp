@@ -81,9 +81,16 @@ TEST_F(AuthTest, BadJwtsAreRefused) {
             401);
   EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kSecret, "alice", 300, false)), 401);
   EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kSecret, "alice", 300, true, "none")), 401);
-  EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kSecret, "alice", 300, true, "HS512")), 401);
   EXPECT_EQ(upgrade_status(port(), "token=not.a.jwt"), 401);
   EXPECT_EQ(upgrade_status(port(), "token="), 401);
+}
+
+TEST_F(AuthTest, EveryHmacAlgorithmWorksWithTheSecret) {
+  start_server(jwt_config());
+  for (const char* alg : {"HS256", "HS384", "HS512"}) {
+    EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kSecret, "alice", 300, true, alg)), 101)
+        << alg;
+  }
 }
 
 TEST_F(AuthTest, FullServerRefusesWith503) {

@@ -47,6 +47,7 @@ struct WsTestClient::Impl {
   net::io_context ioc;
   websocket::stream<beast::tcp_stream> ws{ioc};
   std::optional<int> receive_buffer;
+  std::vector<std::pair<std::string, std::string>> upgrade_headers;
   bool connected = false;
   bool read_pending = false;
   bool read_failed = false;  // the read side is finished: closed, reset or cancelled
@@ -156,6 +157,33 @@ void WsTestClient::set_receive_buffer(int bytes) {
   impl_->receive_buffer = bytes;
 }
 
+void WsTestClient::set_upgrade_headers(std::vector<std::pair<std::string, std::string>> headers) {
+  impl_->upgrade_headers = std::move(headers);
+}
+
+bool WsTestClient::send_ping(Millis timeout) {
+  Impl& s = *impl_;
+  if (!s.connected || s.read_failed) {
+    s.last_error = "ping on a closed connection";
+    return false;
+  }
+  s.start_read();
+  bool done = false;
+  beast::error_code result;
+  s.ws.async_ping({}, [&done, &result](beast::error_code ec) {
+    done = true;
+    result = ec;
+  });
+  if (!run_until(
+          s.ioc, [&done] { return done; }, timeout)) {
+    s.last_error = "ping timed out";
+    s.abort_socket();
+    return false;
+  }
+  if (result) s.last_error = "ping failed: " + result.message();
+  return !result;
+}
+
 ConnectResult WsTestClient::connect(std::uint16_t port, std::string_view query,
                                     std::string_view path, Millis timeout) {
   Impl& s = *impl_;
@@ -193,6 +221,11 @@ ConnectResult WsTestClient::connect(std::uint16_t port, std::string_view query,
   std::string target(path);
   if (!query.empty()) target += "?" + std::string(query);
   websocket::response_type response;
+  s.ws.set_option(websocket::stream_base::decorator(
+      [headers = s.upgrade_headers](websocket::request_type& request) {
+        for (const auto& [name, value] : headers)
+          request.set(name, value);
+      }));
   done = false;
   s.ws.async_handshake(response, "127.0.0.1:" + std::to_string(port), target,
                        [&](beast::error_code e) {
@@ -206,6 +239,9 @@ ConnectResult WsTestClient::connect(std::uint16_t port, std::string_view query,
     return result;
   }
   result.http_status = static_cast<int>(response.result_int());
+  if (auto it = response.find(http::field::sec_websocket_protocol); it != response.end()) {
+    result.subprotocol = std::string(it->value());
+  }
   if (ec) {
     result.error = "handshake: " + ec.message();
     s.abort_socket();

@@ -29,6 +29,7 @@ struct ConnectResult {
   bool ok = false;
   int http_status = 0;
   std::string error;
+  std::string subprotocol;  // the response's Sec-WebSocket-Protocol, if any
 };
 
 // How a connection ended, as seen by wait_close().
@@ -76,6 +77,8 @@ class WsTestClient {
   // Shrinks the socket receive buffer (before connect) so a client that stops reading
   // pushes back on the server sooner.
   void set_receive_buffer(int bytes);
+  // Extra headers for the upgrade request (Authorization, Origin, Sec-WebSocket-Protocol...).
+  void set_upgrade_headers(std::vector<std::pair<std::string, std::string>> headers);
 
   ConnectResult connect(std::uint16_t port, std::string_view query,
                         std::string_view path = "/v1/ws", Millis timeout = kDefaultTimeout);
@@ -84,6 +87,8 @@ class WsTestClient {
   bool send_text(std::string_view text, Millis timeout = kDefaultTimeout);
   bool send_json(const Json& message, Millis timeout = kDefaultTimeout);
   bool send_binary(std::string_view bytes, Millis timeout = kDefaultTimeout);
+  // A WebSocket ping control frame (the server's pong is consumed by the stream).
+  bool send_ping(Millis timeout = kDefaultTimeout);
 
   // The next message's bytes (text, or binary ones as they are). nullopt on timeout or when
   // the connection is closed. A read still pending at the deadline stays pending (cancelling

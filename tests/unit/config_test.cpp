@@ -82,7 +82,7 @@ TEST_F(ConfigTest, DefaultsMatchTheProtocol) {
   EXPECT_FALSE(c.allow_insecure_dev_auth);
   EXPECT_EQ(c.max_message_bytes, 64u * 1024);
   EXPECT_EQ(c.max_send_queue_bytes, 1024u * 1024);
-  EXPECT_EQ(c.max_connections, 10'000u);
+  EXPECT_EQ(c.max_connections, 20'000u);
   EXPECT_EQ(c.shutdown_timeout, 3s);
   EXPECT_EQ(c.log_level, "info");
   EXPECT_EQ(c.log_format, LogFormat::text);
@@ -240,6 +240,16 @@ TEST_F(ConfigTest, HelpAndVersionExitZero) {
         "--ring-offline", "SWITCHBOARD_"}) {
     EXPECT_NE(help.message.find(option), std::string::npos) << option;
   }
+  for (const char* option :
+       {"--jwt-public-key", "--jwt-leeway", "--jwt-audience", "--jwt-issuer", "--jwt-user-claim",
+        "--allowed-origin", "--tls-cert", "--tls-key", "--message-rate", "--message-burst"}) {
+    EXPECT_NE(help.message.find(option), std::string::npos) << option;
+  }
+  for (const char* option :
+       {"--max-devices-per-user", "--max-ringing-per-user", "--handshake-timeout", "--idle-timeout",
+        "HS384", "RS256", "ES256", "loopback", "(default 20000)"}) {
+    EXPECT_NE(help.message.find(option), std::string::npos) << option;
+  }
   // --help wins even over otherwise invalid input.
   EXPECT_EQ(parse_exit({"--port", "99999", "--help"}).code, 0);
   const ExitNow version = parse_exit({"--version"});
@@ -287,6 +297,24 @@ TEST_F(ConfigTest, InvalidFlagsExitTwoWithAClearMessage) {
       {{"--no-such-flag"}, "no-such-flag"},
       {{"--port"}, "port"},
       {{"stray-positional"}, "stray-positional"},
+      {{"--jwt-leeway", "-1"}, "jwt-leeway"},
+      {{"--jwt-leeway", "601"}, "jwt-leeway"},
+      {{"--jwt-user-claim", ""}, "jwt-user-claim"},
+      {{"--message-rate", "0"}, "message-rate"},
+      {{"--message-rate", "-5"}, "message-rate"},
+      {{"--message-rate", "100001"}, "message-rate"},
+      {{"--message-rate", "nan"}, "message-rate"},
+      {{"--message-burst", "0"}, "message-burst"},
+      {{"--message-burst", "1000001"}, "message-burst"},
+      {{"--message-burst", "1.5"}, "message-burst"},
+      {{"--max-devices-per-user", "0"}, "max-devices-per-user"},
+      {{"--max-devices-per-user", "1001"}, "max-devices-per-user"},
+      {{"--max-ringing-per-user", "0"}, "max-ringing-per-user"},
+      {{"--max-ringing-per-user", "1001"}, "max-ringing-per-user"},
+      {{"--handshake-timeout", "0.05"}, "handshake-timeout"},
+      {{"--handshake-timeout", "601"}, "handshake-timeout"},
+      {{"--idle-timeout", "0"}, "idle-timeout"},
+      {{"--idle-timeout", "3601"}, "idle-timeout"},
   };
   for (const auto& c : cases) {
     const ExitNow e = parse_exit(c.args);
@@ -313,6 +341,11 @@ TEST_F(ConfigTest, InvalidFilesExitTwo) {
       {R"({"ring-timeout": 0})", "ring-timeout"},
       {R"({"resume-buffer": 0})", "resume-buffer"},
       {R"({"ring-offline": "sometimes"})", "ring-offline"},
+      {R"({"allowed-origin": [1]})", "allowed-origin"},
+      {R"({"allowed-origin": ["https://ok.example", "nope"]})", "nope"},
+      {R"({"allowed-origin": {"a": "https://a.example"}})", "allowed-origin"},
+      {R"({"port": [1, 2]})", "port"},
+      {R"({"jwt-leeway": 700})", "jwt-leeway"},
   };
   for (const auto& [text, mentions] : cases) {
     const ExitNow e = parse_exit({"--config", write_file(text)});

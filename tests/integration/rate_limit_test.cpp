@@ -1,0 +1,174 @@
+// Per-connection message rate limits (PROTOCOL.md "Limits"): a burst is served, the excess
+// gets `rate_limited` (with the command's id), a client that keeps going is closed with 4029,
+// and pings count. A flood on some connections must not slow a call on another.
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/realtime_harness.hpp"
+#include "tests/integration/test_server.hpp"
+
+namespace switchboard::testing {
+namespace {
+
+using RateLimitTest = IntegrationTest;
+using Clock = std::chrono::steady_clock;
+
+server::Config limited_config(double rate, std::size_t burst) {
+  server::Config config = test_config();
+  config.message_rate = rate;
+  config.message_burst = burst;
+  return config;
+}
+
+TEST_F(RateLimitTest, BurstIsServedThenRateLimitedWithTheCommandsId) {
+  start_server(limited_config(1, 5));
+  auto alice = connect("alice", "a1");
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(alice->send_json(command("ping", {{"id", "p" + std::to_string(i)}})));
+    EXPECT_EQ(alice->expect_type("pong").value("id", ""), "p" + std::to_string(i));
+  }
+  ASSERT_TRUE(alice->send_json(command("call", {{"id", "over"}, {"to", "bob"}})));
+  const Json refused = alice->expect_type("error");
+  EXPECT_EQ(refused.value("code", ""), "rate_limited") << refused.dump();
+  EXPECT_EQ(refused.value("id", ""), "over") << refused.dump();
+  // A refused frame is not parsed into action: garbage gets rate_limited too, not bad_json.
+  ASSERT_TRUE(alice->send_text("{not json"));
+  EXPECT_EQ(alice->expect_type("error").value("code", ""), "rate_limited");
+  EXPECT_TRUE(alice->is_open());
+}
+
+TEST_F(RateLimitTest, TokensComeBackAtTheRate) {
+  start_server(limited_config(20, 2));
+  auto alice = connect("alice", "a1");
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(alice->send_json(command("ping", {{"id", "x"}})));
+  alice->expect_type("pong");
+  alice->expect_type("pong");
+  EXPECT_EQ(alice->expect_type("error").value("code", ""), "rate_limited");
+  // 20 per second: a token every 50 ms. (Retrying in a tight loop instead would spend the
+  // refusal budget too and be closed as abusive.)
+  std::this_thread::sleep_for(Millis{120});
+  ASSERT_TRUE(alice->send_json(command("ping", {{"id", "again"}})));
+  EXPECT_EQ(alice->expect_type("pong").value("id", ""), "again");
+}
+
+TEST_F(RateLimitTest, SustainedFloodIsClosedWith4029) {
+  start_server(limited_config(5, 10));
+  auto alice = connect("alice", "a1");
+  for (int i = 0; i < 200 && alice->send_json(command("ping")); ++i) {
+  }
+  const CloseResult closed = alice->wait_close();
+  ASSERT_TRUE(closed.closed);
+  ASSERT_TRUE(closed.code.has_value()) << closed.error;
+  EXPECT_EQ(*closed.code, 4029);
+  EXPECT_EQ(closed.reason, "message rate limit exceeded");
+}
+
+TEST_F(RateLimitTest, PingFramesCountAgainstTheRate) {
+  start_server(limited_config(1, 3));
+  auto alice = connect("alice", "a1");
+  for (int i = 0; i < 50 && alice->send_ping(); ++i) {
+  }
+  const CloseResult closed = alice->wait_close();
+  ASSERT_TRUE(closed.closed);
+  ASSERT_TRUE(closed.code.has_value()) << closed.error;
+  EXPECT_EQ(*closed.code, 4029);
+}
+
+TEST_F(RateLimitTest, OtherConnectionsKeepTheirOwnBudget) {
+  start_server(limited_config(1, 3));
+  auto alice = connect("alice", "a1");
+  auto bob = connect("bob", "b1");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(alice->send_json(command("ping")));
+    alice->expect_type("pong");
+  }
+  ASSERT_TRUE(alice->send_json(command("ping", {{"id", "x"}})));
+  EXPECT_EQ(alice->expect_type("error").value("code", ""), "rate_limited");
+  ASSERT_TRUE(bob->send_json(command("ping", {{"id", "b"}})));
+  EXPECT_EQ(bob->expect_type("pong").value("id", ""), "b");
+}
+
+TEST_F(RateLimitTest, RealtimePushOverTheRateGetsAnErrorReply) {
+  server::Config config = limited_config(1, 2);
+  config.jwt_secret = kRealtimeSecret;
+  start_server(config);
+  RealtimeClient client(Vsn::v2);
+  ASSERT_TRUE(client.connect(port(), "apikey=" + sign_token("")).ok);
+  std::vector<std::string> refs;
+  for (int i = 0; i < 3; ++i)
+    refs.push_back(client.send("phoenix", "heartbeat", Json::object()));
+  client.expect_ok("phoenix", refs[0]);
+  client.expect_ok("phoenix", refs[1]);
+  const Json refused = client.expect_error("phoenix", refs[2]);
+  EXPECT_NE(refused.value("reason", "").find("rate_limited"), std::string::npos) << refused;
+}
+
+// Floods one connection with one kind of abuse, as fast as it can, until the server cuts it
+// off; true when that was a 4029 close.
+bool flood(std::uint16_t port, const std::string& user, int kind) {
+  WsTestClient client;
+  if (!client.connect(port, "user=" + user + "&device=d").ok) return false;
+  const std::string garbage(2'000, '\x7f');
+  const std::string call = command("call", {{"to", "victim-" + user}}).dump();
+  for (int i = 0; i < 100'000; ++i) {
+    bool sent = false;
+    switch (kind) {
+      case 0:
+        sent = client.send_binary(garbage, Millis{500});
+        break;
+      case 1:
+        sent = client.send_text(garbage, Millis{500});
+        break;
+      case 2:
+        sent = client.send_ping(Millis{500});
+        break;
+      default:
+        sent = client.send_text(call, Millis{500});
+        break;
+    }
+    if (!sent) break;
+  }
+  const CloseResult closed = client.wait_close(Millis{5'000});
+  return closed.code == 4029;
+}
+
+TEST_F(RateLimitTest, FloodingClientsDoNotDelayOtherCalls) {
+  start_server();  // the default limits: 50/s, burst 200
+  auto alice = connect("alice", "a1");
+  auto bob = connect("bob", "b1");
+
+  // Binary frames, garbage text, pings and thousands of calls, one connection each.
+  std::vector<std::future<bool>> flooders;
+  for (int kind = 0; kind < 4; ++kind) {
+    flooders.push_back(
+        std::async(std::launch::async, flood, port(), "flood" + std::to_string(kind), kind));
+  }
+  // While they flood, a whole call: invite, ring, answer, a signal each way, hangup.
+  const auto started = Clock::now();
+  const std::string call_id = establish_call(*alice, *bob, "bob");
+  ASSERT_TRUE(alice->send_json(command("signal", {{"callId", call_id}, {"data", {{"sdp", "o"}}}})));
+  bob->expect_type("signal");
+  ASSERT_TRUE(bob->send_json(command("signal", {{"callId", call_id}, {"data", {{"sdp", "a"}}}})));
+  alice->expect_type("signal");
+  ASSERT_TRUE(alice->send_json(command("hangup", {{"callId", call_id}})));
+  bob->expect_type("ended");
+  const auto took = Clock::now() - started;
+
+  // Generous: on an idle machine this takes a few milliseconds.
+  EXPECT_LT(took, std::chrono::seconds(2))
+      << std::chrono::duration_cast<Millis>(took).count() << " ms";
+  for (int kind = 0; kind < 4; ++kind) {
+    EXPECT_TRUE(flooders[static_cast<std::size_t>(kind)].get())
+        << "flooder " << kind << " was not closed with 4029";
+  }
+}
+
+}  // namespace
+}  // namespace switchboard::testing
