@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libssl-dev libjwt-dev libjemalloc-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev clang-format clang-tidy python3-websockets)
+  packages+=(libgtest-dev clang-format clang-tidy python3-websockets clang libclang-rt-14-dev)
 fi
 # Node may come from elsewhere (NodeSource bundles npm in its nodejs): ask for the Debian
 # packages only when the commands are missing.

@@ -156,12 +156,16 @@ CommandBody parse_ping(FieldReader& /*fields*/) {
   return PingCommand{};
 }
 
+CommandBody parse_auth(FieldReader& fields) {
+  return AuthCommand{fields.required_string("token", kMaxAuthTokenBytes)};
+}
+
 struct CommandType {
   std::string_view name;
   CommandBody (*parse)(FieldReader&);
 };
 
-constexpr std::array<CommandType, 7> kCommandTypes{{
+constexpr std::array<CommandType, 8> kCommandTypes{{
     {"call", parse_call},
     {"ringing", parse_ringing},
     {"answer", parse_answer},
@@ -169,6 +173,7 @@ constexpr std::array<CommandType, 7> kCommandTypes{{
     {"hangup", parse_hangup},
     {"signal", parse_signal},
     {"ping", parse_ping},
+    {"auth", parse_auth},
 }};
 
 Error not_json() {

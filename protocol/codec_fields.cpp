@@ -148,6 +148,27 @@ std::optional<RejectReason> FieldReader::optional_reject_reason(const char* key)
   return std::nullopt;
 }
 
+std::string FieldReader::required_string(const char* key, std::size_t max_bytes) {
+  const bool absent = !failed() && find(key) == nullptr;
+  if (absent) {
+    fail_field(key, "is required");
+    return {};
+  }
+  const std::string* text = find_string(key);
+  if (text == nullptr) return {};
+  if (text->empty()) {
+    fail_field(key, "must not be empty");
+    return {};
+  }
+  if (text->size() > max_bytes) {
+    fail(ErrorCode::too_large, std::string("field '") + key +
+                                   "' is too large: " + std::to_string(text->size()) +
+                                   " bytes, limit " + std::to_string(max_bytes));
+    return {};
+  }
+  return *text;
+}
+
 OpaqueJson FieldReader::required_data(const char* key, std::size_t max_bytes) {
   return data(key, max_bytes, true);
 }

@@ -43,6 +43,9 @@ class FieldReader {
   // A free-text string of at most `max_chars` characters.
   std::optional<std::string> optional_text(const char* key, std::size_t max_chars);
   std::optional<RejectReason> optional_reject_reason(const char* key);
+  // A required non-empty string of at most `max_bytes` bytes (else too_large), taken as is:
+  // for opaque values such as a token, which are measured in bytes, not characters.
+  std::string required_string(const char* key, std::size_t max_bytes);
 
   // A JSON object of at most `max_bytes` (else too_large): the client's own text when the
   // parser cut it out (`raw_data`), else serialised here, once, compactly. The command keeps

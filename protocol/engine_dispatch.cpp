@@ -76,12 +76,19 @@ void Engine::State::dispatch(Session& me, const Command& cmd) {
     on_call(me, cmd, *c);
     return;
   }
+  if (std::holds_alternative<AuthCommand>(cmd.body)) {
+    // The connection answers `auth` itself (it holds the token's deadline); one that reaches
+    // the engine was routed wrongly, and running no call logic on it is the safe answer.
+    error(me.conn, cmd, ErrorCode::unsupported, "auth is handled by the connection");
+    return;
+  }
 
   // Every other command names an existing call of which the sender's user is a party.
   const std::string& call_id = std::visit(
       [](const auto& b) -> const std::string& {
         using T = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<T, CallCommand> || std::is_same_v<T, PingCommand>) {
+        if constexpr (std::is_same_v<T, CallCommand> || std::is_same_v<T, PingCommand> ||
+                      std::is_same_v<T, AuthCommand>) {
           static const std::string kNone;  // unreachable: handled above
           return kNone;
         } else {

@@ -22,6 +22,8 @@ inline constexpr std::size_t kMaxCallDataBytes = std::size_t{8} * 1024;
 inline constexpr std::size_t kMaxSignalDataBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kMaxCommandIdLength = 64;
 inline constexpr std::size_t kMaxHangupReasonLength = 64;
+// A JWT is a few hundred bytes; this leaves room for fat claims and still bounds the HMAC work.
+inline constexpr std::size_t kMaxAuthTokenBytes = std::size_t{16} * 1024;
 
 struct CallCommand {
   std::string to;
@@ -60,8 +62,16 @@ struct SignalCommand {
 
 struct PingCommand {};
 
+// A fresher token for the connection's own user, so that it is not closed when its current
+// token expires (PROTOCOL.md "Token expiry"). The connection handles it itself: it knows the
+// Authenticator and its own deadline, the engine knows neither and answers it `unsupported`.
+struct AuthCommand {
+  std::string token;
+};
+
+// New alternatives go last: tests and fuzz drivers name the types by index.
 using CommandBody = std::variant<CallCommand, RingingCommand, AnswerCommand, RejectCommand,
-                                 HangupCommand, SignalCommand, PingCommand>;
+                                 HangupCommand, SignalCommand, PingCommand, AuthCommand>;
 
 struct Command {
   std::optional<std::string> id;  // echoed in the ack or error

@@ -14,7 +14,8 @@ constexpr std::string_view kCallsPrefix = "calls:";
 constexpr std::string_view kCancel = "cancel";  // the caller hangs up a ringing call
 constexpr std::string_view kBusy = "busy";      // the callee rejects with reason busy
 
-// The types a `call-signal` may carry; `ping` is the transport's business, not a signal's.
+// The types a `call-signal` may carry; `ping` is the transport's business, not a signal's, and
+// so is `auth` (a Realtime client refreshes its token with the `access_token` event).
 bool is_call_command(std::string_view type) {
   return type == "call" || type == "ringing" || type == "answer" || type == "reject" ||
          type == "hangup" || type == "signal";

@@ -84,6 +84,8 @@ std::string_view to_string(ErrorCode c) {
       return "unsupported";
     case ErrorCode::rate_limited:
       return "rate_limited";
+    case ErrorCode::unauthorized:
+      return "unauthorized";
   }
   return "unknown";
 }

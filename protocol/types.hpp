@@ -64,6 +64,7 @@ enum class ErrorCode {
   self_call,
   unsupported,
   rate_limited,
+  unauthorized,  // a token that does not verify (the `auth` command)
 };
 
 // WebSocket close codes we send (RFC 6455 section 7.4; 4000-4999 are ours).

@@ -21,6 +21,7 @@
 // bad_device_id (400), no_verification_key (verify() in dev mode).
 #include "server/auth.hpp"
 
+#include <chrono>
 #include <stdexcept>
 #include <utility>
 
@@ -188,6 +189,18 @@ std::variant<Identity, AuthFailure> Authenticator::user_in(const std::string& to
   identity.user_id = user->get<std::string>();
   identity.expires_at = checked.exp;
   return identity;
+}
+
+std::chrono::system_clock::time_point Authenticator::valid_until(double exp) const {
+  using Clock = std::chrono::system_clock;
+  // exp is any JSON number: beyond the clock's range (about the year 2262 in nanoseconds) a
+  // conversion would overflow. Half the range is still centuries past any real token.
+  const double max_s = std::chrono::duration<double>(Clock::duration::max()).count() / 2;
+  const double until_s = exp + leeway_s_;
+  if (!(until_s < max_s)) return Clock::time_point(Clock::duration::max() / 2);
+  if (until_s <= 0) return Clock::time_point{};  // long past: due at once
+  return Clock::time_point(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(until_s)));
 }
 
 std::variant<std::string, AuthFailure> Authenticator::user_of(const std::string& token) const {

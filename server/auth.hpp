@@ -68,13 +68,17 @@ class Authenticator {
   TokenResult verify(const std::string& token, TokenUse use) const;
   // A user token's user (its --jwt-user-claim, a valid user id): the user it speaks for.
   std::variant<std::string, AuthFailure> user_of(const std::string& token) const;
+  // user_of() with the token's exp (Identity::expires_at; device_id stays empty): what a
+  // connection needs to know when its credentials lapse.
+  std::variant<Identity, AuthFailure> user_in(const std::string& token) const;
+  // The last moment a token with this exp is accepted (exp + --jwt-leeway): when a connection
+  // it authenticated must stop speaking for its user. Clamped far below the clock's range.
+  std::chrono::system_clock::time_point valid_until(double exp) const;
 
  private:
   struct Checked;  // a verified token's claims and exp, and whether it is a user token
   std::variant<Checked, AuthFailure> check(const std::string& token, TokenUse use) const;
   std::optional<AuthFailure> check_user_token(const nlohmann::json& claims) const;
-  // The user the claims name, with the token's exp.
-  std::variant<Identity, AuthFailure> user_in(const std::string& token) const;
 
   std::optional<JwtVerifier> verifier_;
   double leeway_s_;

@@ -3,7 +3,9 @@
 // The session owns its handler and outlives it; both live on the server's io_context thread.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,9 @@ class FrameSink {
   virtual void send_binary(std::shared_ptr<const std::string> frame) = 0;
   // Sends a close frame after what is queued, then drops the connection.
   virtual void close(CloseCode code, std::string_view reason) = 0;
+  // Calls the handler's on_deadline() once at `when` (wall clock: a token's expiry), replacing
+  // any earlier request; nullopt cancels. A time already past fires at the end of this turn.
+  virtual void set_deadline(std::optional<std::chrono::system_clock::time_point> when) = 0;
 };
 
 // A protocol spoken on one WebSocket.
@@ -35,6 +40,8 @@ class ProtocolHandler {
   // A frame over the connection's message rate (--message-rate, --message-burst): answer it
   // with the dialect's `rate_limited` error and do nothing else with it.
   virtual void on_rate_limited(std::string_view frame, bool text) = 0;
+  // The time given to FrameSink::set_deadline() has come.
+  virtual void on_deadline() = 0;
   // The connection is over or closing, exactly once. `clean` only when the client sent a
   // close frame (it chose to leave); any other end (reset, timeout, our own close) is a drop.
   // `reason` is for the log.

@@ -27,18 +27,6 @@ Hub::Opened Hub::open(Connection& connection, std::string user_id, std::string d
   return Opened{conn, it->second.device_id, it->second.session_id, it->second.resumed};
 }
 
-void Hub::on_text(ConnId conn, std::string_view text) {
-  Connection* connection = find(conn);
-  if (connection == nullptr) return;  // a frame that raced its connection's close
-  auto parsed = parse_command(text);
-  if (auto* error = std::get_if<Error>(&parsed)) {
-    // The codec's verdict needs no engine state: answer straight away.
-    connection->reply(*error);
-    return;
-  }
-  feed(CommandReceived{conn, std::move(std::get<Command>(parsed))});
-}
-
 void Hub::command(ConnId conn, Command command) {
   if (!connections_.contains(conn)) return;
   feed(CommandReceived{conn, std::move(command)});

@@ -8,7 +8,6 @@
 #include <deque>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -40,9 +39,8 @@ class Hub {
   // after which it replays what a resumed session missed).
   Opened open(Connection& connection, std::string user_id, std::string device_id,
               std::optional<ResumeRequest> resume);
-  // A protocol v1 text frame from a native connection.
-  void on_text(ConnId conn, std::string_view text);
-  // A command already decoded by another dialect (Supabase Realtime).
+  // A command from a connection, already decoded by its dialect (native protocol v1 or
+  // Supabase Realtime). Ignored when the connection is no longer registered.
   void command(ConnId conn, Command command);
   // A command from `user` as a whole, not from a connection (the Realtime REST API). Returns
   // the engine's answer: an Ack or an Error.

@@ -2,8 +2,9 @@
 // "Supabase Realtime"): Phoenix channels as @supabase/realtime-js 2.x speaks them. Plain topics
 // are broadcast through the TopicRegistry. The connection's own `calls:<userId>` channel is its
 // engine connection: `call-signal` broadcasts become engine commands, and engine events come
-// back as `call-signal` broadcasts on that channel. Owned by its WebSocket session, which
-// outlives it; io_context thread only.
+// back as `call-signal` broadcasts on that channel; it lives only as long as the token that
+// authorised it (realtime_calls_channel.cpp). Owned by its WebSocket session, which outlives
+// it; io_context thread only.
 #pragma once
 
 #include <cstddef>
@@ -54,6 +55,8 @@ class RealtimeConnection final : public ProtocolHandler, public Connection, publ
   void on_text(std::string_view text) override;
   void on_binary(std::string_view bytes) override;
   void on_rate_limited(std::string_view frame, bool text) override;
+  // The calls channel's token expired: the channel ends as on Supabase (system + phx_close).
+  void on_deadline() override;
   void on_closed(bool clean, std::string_view reason) override;
 
   // Connection (the engine's side: this connection's calls channel)
@@ -90,8 +93,15 @@ class RealtimeConnection final : public ProtocolHandler, public Connection, publ
   void on_broadcast_push(const phoenix::Message& m, const Channel& channel);
   void on_call_signal(const phoenix::Message& m);
 
-  // The user a `calls:<owner>` join may speak for, or why not.
-  std::variant<std::string, std::string> authorize_calls(const std::string& owner) const;
+  // Joins `channel` as this connection's calls channel for `owner`: nullopt once joined (and
+  // answered), else why the join is refused.
+  std::optional<std::string> join_calls(const phoenix::Message& m, Channel channel,
+                                        const std::string& owner);
+  // The user a `calls:<owner>` join may speak for (with its token's exp in JWT mode), or why not.
+  std::variant<Identity, std::string> authorize_calls(const std::string& owner) const;
+  // The calls channel lives until the token that vouches for it expires (exp + leeway); a
+  // later exp moves the deadline, an earlier one never shortens it.
+  void extend_calls_deadline(std::optional<double> exp);
   // The user behind this connection's credentials, when there is one.
   std::optional<std::string> token_user() const;
   using Channels = std::unordered_map<std::string, Channel>;
@@ -102,6 +112,9 @@ class RealtimeConnection final : public ProtocolHandler, public Connection, publ
   // needs it) and, for the calls channel, the engine connection (`clean`: the app left).
   void forget_channel(Channels::iterator it, bool clean);
   void leave_engine(bool clean);
+
+  static const Json& member(const Json& object, std::string_view key);  // null when absent
+  static Json join_response();
 
   void answer(const ReplyTo& to, bool ok, const Json& response);
   void fail(const ReplyTo& to, std::string_view reason);
@@ -117,6 +130,7 @@ class RealtimeConnection final : public ProtocolHandler, public Connection, publ
   std::optional<std::string> user_;     // fixed by the first calls:<userId> join
   std::optional<std::string> token_;    // the latest access_token the client sent
   std::string calls_topic_;             // the joined calls channel's topic; empty if none
+  std::optional<double> calls_exp_;     // exp of its newest token; none in dev mode
   ConnId conn_ = 0;                     // the engine connection, while calls_topic_ is joined
   std::optional<ReplyTo> replying_to_;  // the call-signal the engine is running
   std::uint64_t commands_ = 0;

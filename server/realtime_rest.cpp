@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -47,6 +48,8 @@ unsigned status_of(ErrorCode code) {
       return 409;
     case ErrorCode::rate_limited:
       return 429;
+    case ErrorCode::unauthorized:
+      return 401;
     default:
       return 400;
   }
@@ -111,9 +114,34 @@ std::optional<Failure> run(const Message& m, const Caller& caller, SessionRegist
   return std::nullopt;
 }
 
-std::variant<std::vector<Message>, Failure> read_messages(const RestRequest& request) {
-  const Json body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+// The body as JSON, with containers no deeper than a Phoenix message's payload may nest (plus
+// the batch's own three levels): copying or dumping a JSON value recurses once per level, so a
+// body of nothing but brackets must not get that far.
+std::variant<Json, Failure> parse_body(std::string_view text) {
+  constexpr int kMaxDepth = phoenix::kMaxNestingDepth + 3;
+  bool too_deep = false;
+  const Json::parser_callback_t limit_depth = [&too_deep](int depth, Json::parse_event_t event,
+                                                          Json& /*value*/) {
+    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
+        depth >= kMaxDepth) {
+      too_deep = true;
+      return false;
+    }
+    return true;
+  };
+  Json body = Json::parse(text, limit_depth, /*allow_exceptions=*/false);
+  if (too_deep) {
+    return Failure{400, "the body nests deeper than " + std::to_string(kMaxDepth) + " levels",
+                   "bad_json"};
+  }
   if (body.is_discarded()) return Failure{400, "the body must be JSON", "bad_json"};
+  return body;
+}
+
+std::variant<std::vector<Message>, Failure> read_messages(const RestRequest& request) {
+  auto parsed = parse_body(request.body);
+  if (auto* failure = std::get_if<Failure>(&parsed)) return std::move(*failure);
+  const Json body = std::move(std::get<Json>(parsed));
   if (request.route.size() == 3 && request.route[1] == "events") {
     return std::vector<Message>{{request.route[0], request.route[2], body}};
   }

@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -13,6 +14,7 @@
 #include "server/hub.hpp"
 #include "server/listener.hpp"
 #include "server/session_registry.hpp"
+#include "server/tls_context.hpp"
 
 namespace switchboard::server {
 namespace {
@@ -47,7 +49,10 @@ struct Server::Impl {
         auth(config),
         ioc(std::in_place, 1),
         hub(std::in_place, ioc->get_executor(), engine_config(config)),
-        registry(config, auth, *hub, topics),
+        tls(config.tls_cert_file.empty()
+                ? nullptr
+                : make_tls_context(config.tls_cert_file, config.tls_key_file)),
+        registry(config, auth, *hub, topics, tls.get()),
         listener(std::in_place, *ioc, registry),
         shutdown_timer(std::in_place, *ioc) {}
 
@@ -68,6 +73,7 @@ struct Server::Impl {
   std::optional<net::io_context> ioc;
   std::optional<Hub> hub;
   TopicRegistry topics;
+  std::unique_ptr<net::ssl::context> tls;  // wss:// when --tls-cert is set
   SessionRegistry registry;
   std::optional<Listener> listener;
   std::optional<net::steady_timer> shutdown_timer;
@@ -89,11 +95,15 @@ void Server::Impl::start() {
   if (auth.dev_mode()) {
     if (!endpoint.address().is_loopback() && !config.allow_insecure_dev_auth) {
       throw std::runtime_error(
-          "refusing dev-mode auth (no --jwt-secret: anyone can claim any user) on non-loopback "
+          "refusing dev-mode auth (no --jwt-secret or --jwt-public-key: anyone can claim any "
+          "user) on non-loopback "
           "address " +
-          config.host + "; set --jwt-secret or pass --allow-insecure-dev-auth");
+          config.host +
+          "; set --jwt-secret or --jwt-public-key, or pass --allow-insecure-dev-auth");
     }
-    spdlog::warn("dev-mode auth: no --jwt-secret, clients are trusted to name their user");
+    spdlog::warn(
+        "DEV-MODE AUTH: no --jwt-secret or --jwt-public-key, so clients name their own user "
+        "and anyone can act as anyone. Never run this way in production.");
   }
   try {
     listener->listen(endpoint);

@@ -14,6 +14,10 @@
 #include "server/hub.hpp"
 #include "server/topic_registry.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace switchboard::server {
 
 // A session that can be asked to wind down (close its socket or send a close frame).
@@ -25,8 +29,10 @@ class TrackedSession {
 
 class SessionRegistry {
  public:
-  SessionRegistry(const Config& config, const Authenticator& auth, Hub& hub, TopicRegistry& topics)
-      : config_(config), auth_(auth), hub_(hub), topics_(topics) {}
+  // `tls`: the context new connections speak TLS with (wss://), or null for plain ones.
+  SessionRegistry(const Config& config, const Authenticator& auth, Hub& hub, TopicRegistry& topics,
+                  boost::asio::ssl::context* tls = nullptr)
+      : config_(config), auth_(auth), hub_(hub), topics_(topics), tls_(tls) {}
   SessionRegistry(const SessionRegistry&) = delete;
   SessionRegistry& operator=(const SessionRegistry&) = delete;
 
@@ -34,6 +40,7 @@ class SessionRegistry {
   const Authenticator& auth() const { return auth_; }
   Hub& hub() { return hub_; }
   TopicRegistry& topics() { return topics_; }
+  boost::asio::ssl::context* tls() const { return tls_; }
 
   // Sessions register for their whole life (constructor to destructor).
   void add(TrackedSession& session) { sessions_.insert(&session); }
@@ -61,6 +68,7 @@ class SessionRegistry {
   const Authenticator& auth_;
   Hub& hub_;
   TopicRegistry& topics_;
+  boost::asio::ssl::context* tls_;
   std::unordered_set<TrackedSession*> sessions_;
   std::size_t websocket_count_ = 0;
   std::uint64_t connections_total_ = 0;

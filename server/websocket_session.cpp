@@ -1,4 +1,5 @@
-// One of the two translation units that include Beast (with http_session.cpp).
+// One of the two translation units that include Beast (with http_session.cpp). Plain and TLS
+// sessions are the same template, instantiated once for each stream.
 //
 // A session is kept alive only by its pending handlers (shared_from_this): one read loop that
 // is always pending (Beast answers pings and runs keep-alive timeouts from inside reads), and
@@ -18,8 +19,10 @@
 #include <string_view>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "protocol/fifo.hpp"
 #include "protocol/rate_limiter.hpp"
@@ -49,17 +52,30 @@ struct OutFrame {
   bool binary = false;
 };
 
-class WebSocketSession final : public std::enable_shared_from_this<WebSocketSession>,
+// The layer that corks and caps our writes: right under the WebSocket for plain connections,
+// under TLS for encrypted ones (so that a batch of frames is also one TLS write).
+WriteBehindStream& write_behind(WriteBehindStream& stream) {
+  return stream;
+}
+WriteBehindStream& write_behind(TlsStream& stream) {
+  return stream.next_layer();
+}
+
+// NextLayer: WriteBehindStream (ws://) or TlsStream (wss://); one body of code for both.
+template <class NextLayer>
+class WebSocketSession final : public std::enable_shared_from_this<WebSocketSession<NextLayer>>,
                                public FrameSink,
                                public TrackedSession {
  public:
-  WebSocketSession(beast::tcp_stream&& stream, const HandlerFactory& make_handler, std::string peer,
+  template <class Stream>
+  WebSocketSession(Stream&& stream, const HandlerFactory& make_handler, std::string peer,
                    SessionRegistry& registry)
-      : ws_(std::move(stream)),
+      : ws_(std::forward<Stream>(stream)),
         handler_(make_handler(*this)),
         peer_(std::move(peer)),
         registry_(registry),
-        limiter_(registry.config().message_rate, registry.config().message_burst, monotonic_now()) {
+        limiter_(registry.config().message_rate, registry.config().message_burst, monotonic_now()),
+        deadline_(ws_.get_executor()) {
     registry_.add(*this);
     registry_.websocket_added();
   }
@@ -71,7 +87,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     registry_.remove(*this);
   }
 
-  void run(const UpgradeRequest& request) {
+  void run(const UpgradeRequest& request, const std::string& subprotocol) {
     const Config& config = registry_.config();
     websocket::stream_base::timeout timeouts{};
     // Opening and closing handshakes must finish within --handshake-timeout (RFC 6455 section
@@ -84,9 +100,11 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     ws_.set_option(timeouts);
     // Compression would cost ~170 KB per connection for messages of a few hundred bytes.
     ws_.set_option(websocket::permessage_deflate{});
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-      response.set(http::field::server, "switchboard");
-    }));
+    ws_.set_option(
+        websocket::stream_base::decorator([subprotocol](websocket::response_type& response) {
+          response.set(http::field::server, "switchboard");
+          if (!subprotocol.empty()) response.set(http::field::sec_websocket_protocol, subprotocol);
+        }));
     // Beast fails a bigger read with message_too_big after sending close 1009 itself.
     ws_.read_message_max(config.max_message_bytes);
     ws_.auto_fragment(false);
@@ -98,12 +116,12 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
         close_for_abuse();
       }
     });
-    ws_.next_layer().set_owner(shared_from_this());
+    write_behind(ws_.next_layer()).set_owner(this->shared_from_this());
     // The session's own frames are bounded by the send queue limit; this bounds what Beast
     // adds (pongs) when the peer stops reading.
-    ws_.next_layer().set_buffer_limit(2 * config.max_send_queue_bytes);
-    ws_.async_accept(request,
-                     beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+    write_behind(ws_.next_layer()).set_buffer_limit(2 * config.max_send_queue_bytes);
+    ws_.async_accept(
+        request, beast::bind_front_handler(&WebSocketSession::on_accept, this->shared_from_this()));
   }
 
   void send_text(std::shared_ptr<const std::string> frame) override {
@@ -117,7 +135,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     if (closing_) return;
     queued_bytes_ += frame.bytes->size();
     queue_.push_back(std::move(frame));
-    if (queued_bytes_ + ws_.next_layer().buffered_bytes() >
+    if (queued_bytes_ + write_behind(ws_.next_layer()).buffered_bytes() >
         registry_.config().max_send_queue_bytes) {
       drop_unsent();
       close(CloseCode::slow_consumer, "slow consumer");
@@ -129,6 +147,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   void close(CloseCode code, std::string_view reason) override {
     if (closing_) return;
     closing_ = true;
+    deadline_.cancel();
     const auto numeric = static_cast<std::uint16_t>(code);
     note_end(std::string(reason) + " (" + std::to_string(numeric) + ")");
     // Our own close is never clean: the client did not choose to leave.
@@ -138,6 +157,19 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     close_frame_ = websocket::close_reason(static_cast<websocket::close_code>(numeric),
                                            reason.substr(0, kMaxCloseReasonBytes));
     schedule_write();
+  }
+
+  void set_deadline(std::optional<std::chrono::system_clock::time_point> when) override {
+    deadline_.cancel();
+    if (!when || closing_) return;
+    // Wall-clock time, waited for on the steady clock: the wait is short (a token's life),
+    // and a steady timer is not disturbed by clock steps meanwhile.
+    deadline_.expires_after(*when - std::chrono::system_clock::now());
+    deadline_.async_wait([self = this->weak_from_this()](beast::error_code ec) {
+      auto session = self.lock();
+      if (ec || !session || session->closing_ || !session->opened_) return;
+      session->handler_->on_deadline();
+    });
   }
 
   void shut_down() override {
@@ -165,7 +197,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
   void do_read() {
     ws_.async_read(buffer_,
-                   beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+                   beast::bind_front_handler(&WebSocketSession::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
@@ -216,7 +248,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   void schedule_write() {
     if (writing_ || write_scheduled_) return;
     write_scheduled_ = true;
-    net::post(ws_.get_executor(), [self = shared_from_this()] {
+    net::post(ws_.get_executor(), [self = this->shared_from_this()] {
       self->write_scheduled_ = false;
       if (!self->writing_) self->do_write();
     });
@@ -227,26 +259,28 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
       if (close_frame_ && !close_sent_) {
         close_sent_ = true;
         writing_ = true;
-        ws_.async_close(*close_frame_,
-                        beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+        ws_.async_close(*close_frame_, beast::bind_front_handler(&WebSocketSession::on_close,
+                                                                 this->shared_from_this()));
       }
       return;
     }
     writing_ = true;
-    ws_.next_layer().cork();
+    write_behind(ws_.next_layer()).cork();
     write_next();
   }
 
   // Writes the queue front; frames queued meanwhile join the batch.
   void write_next() {
     if (queue_.empty()) {
-      ws_.next_layer().uncork(
-          beast::bind_front_handler(&WebSocketSession::on_flushed, shared_from_this()));
+      write_behind(ws_.next_layer())
+          .uncork(
+              beast::bind_front_handler(&WebSocketSession::on_flushed, this->shared_from_this()));
       return;
     }
     ws_.binary(queue_.front().binary);
-    ws_.async_write(net::buffer(*queue_.front().bytes),
-                    beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+    ws_.async_write(
+        net::buffer(*queue_.front().bytes),
+        beast::bind_front_handler(&WebSocketSession::on_write, this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t /*bytes*/) {
@@ -307,12 +341,13 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     handler_->on_closed(clean, end_reason_.empty() ? "unknown" : end_reason_);
   }
 
-  websocket::stream<WriteBehindStream> ws_;
+  websocket::stream<NextLayer> ws_;
   beast::flat_buffer buffer_;
   std::unique_ptr<ProtocolHandler> handler_;
   std::string peer_;
   SessionRegistry& registry_;
-  RateLimiter limiter_;  // every data frame and ping from the client
+  RateLimiter limiter_;         // every data frame and ping from the client
+  net::steady_timer deadline_;  // set_deadline(); holds no reference to the session
 
   Fifo<OutFrame> queue_;
   std::size_t queued_bytes_ = 0;  // including the frame being written
@@ -331,10 +366,19 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 }  // namespace
 
 void start_websocket_session(beast::tcp_stream stream, const UpgradeRequest& request,
-                             const HandlerFactory& make_handler, std::string peer,
-                             SessionRegistry& registry) {
-  std::make_shared<WebSocketSession>(std::move(stream), make_handler, std::move(peer), registry)
-      ->run(request);
+                             std::string subprotocol, const HandlerFactory& make_handler,
+                             std::string peer, SessionRegistry& registry) {
+  std::make_shared<WebSocketSession<WriteBehindStream>>(std::move(stream), make_handler,
+                                                        std::move(peer), registry)
+      ->run(request, subprotocol);
+}
+
+void start_websocket_session(TlsStream stream, const UpgradeRequest& request,
+                             std::string subprotocol, const HandlerFactory& make_handler,
+                             std::string peer, SessionRegistry& registry) {
+  std::make_shared<WebSocketSession<TlsStream>>(std::move(stream), make_handler, std::move(peer),
+                                                registry)
+      ->run(request, subprotocol);
 }
 
 }  // namespace switchboard::server

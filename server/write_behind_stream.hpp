@@ -38,6 +38,11 @@ class WriteBehindStream {
   executor_type get_executor() { return next_.get_executor(); }
   next_layer_type& next_layer() { return next_; }
   const next_layer_type& next_layer() const { return next_; }
+  // For Asio's ssl::stream (TLS runs on top of us), which takes its executor from the socket
+  // at the bottom. Beast's get_lowest_layer() still finds the tcp_stream, timeouts and all.
+  using lowest_layer_type = next_layer_type::socket_type;
+  lowest_layer_type& lowest_layer() { return next_.socket(); }
+  const lowest_layer_type& lowest_layer() const { return next_.socket(); }
 
   // Must be set before the first write: each send in flight holds a strong reference.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }

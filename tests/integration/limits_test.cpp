@@ -87,5 +87,29 @@ TEST_F(LimitsTest, SlowConsumerIsClosedWith4008) {
   EXPECT_EQ(ended.value("by", ""), "bob");
 }
 
+// Beast answers every ping with a pong of its own, outside our send queue: the layer under it
+// caps what it buffers (at twice --max-send-queue-bytes), so a peer that pings without
+// reading is dropped instead of growing the server's memory.
+TEST_F(LimitsTest, PingerThatNeverReadsIsDroppedAtTheWriteBufferCap) {
+  server::Config config = test_config();
+  config.message_rate = 100'000;  // not the rate limit: the buffer cap is under test
+  config.message_burst = 1'000'000;
+  config.max_send_queue_bytes = 4096;
+  start_server(config);
+  WsTestClient pinger;
+  pinger.set_receive_buffer(4096);
+  ASSERT_TRUE(pinger.connect(port(), "user=pinger&device=p1").ok);
+  ASSERT_TRUE(wait_for_metric("switchboard_connections", 1));
+  const std::string payload(125, 'p');  // the largest control frame payload (RFC 6455 5.5)
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  int sent = 0;
+  while (Clock::now() < deadline && sent < 200'000 && pinger.send_ping(Millis{500}, payload)) {
+    ++sent;
+  }
+  // The server let go of it while it still had not read a byte past the welcome.
+  EXPECT_TRUE(wait_for_metric("switchboard_connections", 0, Millis{5'000}))
+      << "still connected after " << sent << " pings";
+}
+
 }  // namespace
 }  // namespace switchboard::testing

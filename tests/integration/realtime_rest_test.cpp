@@ -106,6 +106,28 @@ TEST_F(RealtimeRestTest, BodyOverTheMessageLimitIs413) {
   EXPECT_NE(result.body.find("--max-message-bytes"), std::string::npos) << result.body;
 }
 
+// Copying or dumping JSON recurses once per level: a payload of nothing but brackets would
+// blow the stack before any size check if the parser built it.
+TEST_F(RealtimeRestTest, DeeplyNestedBodyIs400) {
+  server::Config config = realtime_config();
+  config.max_message_bytes = 1024 * 1024;
+  start_realtime(config);
+  const int depth = 100'000;
+  const std::string payload = std::string(depth, '[') + std::string(depth, ']');
+  const std::string body = R"({"messages":[{"topic":"calls:alice","event":"call-signal",)"
+                           R"("payload":)" +
+                           payload + "}]}";
+  const HttpResult result = post(kBatch, body, sign_token("alice"));
+  EXPECT_EQ(result.status, 400) << result.body << result.error;
+  EXPECT_EQ(body_of(result).value("code", ""), "bad_json") << result.body;
+  EXPECT_NE(result.body.find("nests deeper"), std::string::npos) << result.body;
+  // The event endpoint takes the body itself as the payload.
+  const HttpResult event =
+      post("/realtime/v1/api/broadcast/room/events/e", payload, sign_token("alice"));
+  EXPECT_EQ(event.status, 400) << event.body << event.error;
+  EXPECT_EQ(http_get(port(), "/healthz").status, 200);
+}
+
 TEST_F(RealtimeRestTest, MissingOrBadTokenIs401) {
   start_realtime();
   auto listener = connect_rt(sign_token("bob"));

@@ -207,4 +207,23 @@ Json command(const std::string& type, Json fields) {
   return message;
 }
 
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string mint_jwt_expiring_at(const std::string& secret, const std::string& sub, double exp_s) {
+  jwt_t* jwt = nullptr;
+  if (jwt_new(&jwt) != 0) return {};
+  // jwt_add_grant_int takes whole seconds only; a JSON grant keeps the fraction.
+  const Json claims{{"sub", sub}, {"role", "authenticated"}, {"exp", exp_s}};
+  jwt_add_grants_json(jwt, claims.dump().c_str());
+  jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
+              static_cast<int>(secret.size()));
+  char* encoded = jwt_encode_str(jwt);
+  std::string token = encoded ? encoded : "";
+  std::free(encoded);
+  jwt_free(jwt);
+  return token;
+}
+
 }  // namespace switchboard::testing

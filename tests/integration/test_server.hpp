@@ -96,4 +96,10 @@ class IntegrationTest : public ::testing::Test {
 // A command with the given type and fields.
 Json command(const std::string& type, Json fields = Json::object());
 
+// The wall clock in seconds since the epoch, with fractions: what a JWT's exp is compared to.
+double wall_seconds();
+// An HS256 JWT for `sub` (with role "authenticated") expiring at exactly `exp_s` seconds since
+// the epoch, fractions kept: the token-expiry tests need sub-second control of when it lapses.
+std::string mint_jwt_expiring_at(const std::string& secret, const std::string& sub, double exp_s);
+
 }  // namespace switchboard::testing

@@ -161,16 +161,16 @@ void WsTestClient::set_upgrade_headers(std::vector<std::pair<std::string, std::s
   impl_->upgrade_headers = std::move(headers);
 }
 
-bool WsTestClient::send_ping(Millis timeout) {
+bool WsTestClient::send_ping(Millis timeout, std::string_view payload) {
   Impl& s = *impl_;
   if (!s.connected || s.read_failed) {
     s.last_error = "ping on a closed connection";
     return false;
   }
-  s.start_read();
   bool done = false;
   beast::error_code result;
-  s.ws.async_ping({}, [&done, &result](beast::error_code ec) {
+  s.ws.async_ping(websocket::ping_data(payload.data(), payload.size()),
+                  [&done, &result](beast::error_code ec) {
     done = true;
     result = ec;
   });

@@ -87,8 +87,10 @@ class WsTestClient {
   bool send_text(std::string_view text, Millis timeout = kDefaultTimeout);
   bool send_json(const Json& message, Millis timeout = kDefaultTimeout);
   bool send_binary(std::string_view bytes, Millis timeout = kDefaultTimeout);
-  // A WebSocket ping control frame (the server's pong is consumed by the stream).
-  bool send_ping(Millis timeout = kDefaultTimeout);
+  // A WebSocket ping control frame (the server's pong is consumed by the stream, when it
+  // reads). Unlike the other sends this starts no read: a client that only pings does not
+  // read at all, as a peer that stopped reading would.
+  bool send_ping(Millis timeout = kDefaultTimeout, std::string_view payload = {});
 
   // The next message's bytes (text, or binary ones as they are). nullopt on timeout or when
   // the connection is closed. A read still pending at the deadline stays pending (cancelling

@@ -377,5 +377,32 @@ TEST(JwtAuth, SupabaseTokensWorkUnchanged) {
   expect_failure(auth.user_of(token(anon)), 401, "wrong_audience");
 }
 
+constexpr double kNowS = 1'700'000'000.0;  // kNow, as exp claims are read
+
+// When a connection's credentials lapse (PROTOCOL.md "Token expiry"): the same exp + leeway the
+// upgrade was checked against, fractions kept, absurd exps clamped instead of overflowing.
+TEST(AuthLifetime, ValidUntilAddsTheLeeway) {
+  Config config = secret_config();
+  config.jwt_leeway = Millis(10'000);
+  const Authenticator auth = authenticator(config);
+  EXPECT_EQ(auth.valid_until(kNowS + 60), system_clock::time_point(seconds(kNow + 70)));
+  EXPECT_EQ(auth.valid_until(kNowS + 0.5),
+            system_clock::time_point(seconds(kNow + 10)) + std::chrono::milliseconds(500));
+  config.jwt_leeway = Millis(0);
+  EXPECT_EQ(authenticator(config).valid_until(kNowS + 60),
+            system_clock::time_point(seconds(kNow + 60)));
+  EXPECT_GT(auth.valid_until(1e300), system_clock::time_point(seconds(kNow + 3'600LL * 24 * 365)));
+  EXPECT_EQ(auth.valid_until(-1e300), system_clock::time_point{});
+}
+
+TEST(AuthLifetime, UserInCarriesTheExp) {
+  const Authenticator auth = authenticator();
+  const auto result = auth.user_in(token(alice({{"exp", kNow + 42}})));
+  ASSERT_TRUE(std::holds_alternative<Identity>(result));
+  EXPECT_EQ(std::get<Identity>(result).user_id, "alice");
+  EXPECT_EQ(std::get<Identity>(result).expires_at, kNowS + 42);
+  expect_failure(auth.user_in(token(alice({{"exp", kNow - 60}}))), 401, "token_expired");
+}
+
 }  // namespace
 }  // namespace switchboard::server

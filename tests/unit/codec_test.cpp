@@ -837,10 +837,11 @@ TEST(CodecEncodeResponse, Error) {
 }
 
 TEST(CodecEncodeResponse, EveryErrorCode) {
-  for (const ErrorCode code : {ErrorCode::bad_json, ErrorCode::bad_message, ErrorCode::unknown_type,
-                               ErrorCode::too_large, ErrorCode::not_found, ErrorCode::forbidden,
-                               ErrorCode::invalid_state, ErrorCode::already_answered,
-                               ErrorCode::conflict, ErrorCode::self_call, ErrorCode::unsupported}) {
+  for (const ErrorCode code :
+       {ErrorCode::bad_json, ErrorCode::bad_message, ErrorCode::unknown_type, ErrorCode::too_large,
+        ErrorCode::not_found, ErrorCode::forbidden, ErrorCode::invalid_state,
+        ErrorCode::already_answered, ErrorCode::conflict, ErrorCode::self_call,
+        ErrorCode::unsupported, ErrorCode::rate_limited, ErrorCode::unauthorized}) {
     const Json json = Json::parse(encode_response(Error{{}, code, "m"}));
     EXPECT_EQ(json.at("code"), std::string(to_string(code)));
   }
@@ -849,6 +850,38 @@ TEST(CodecEncodeResponse, EveryErrorCode) {
 TEST(CodecEncodeResponse, Pong) {
   EXPECT_EQ(encode_response(Pong{}), R"({"type":"pong"})");
   EXPECT_EQ(encode_response(Pong{"p1"}), R"({"type":"pong","id":"p1"})");
+}
+
+// ---- auth (PROTOCOL.md "Token expiry") -----------------------------------------------------
+
+TEST(CodecParseAuth, TokenIsTakenAsIs) {
+  const Command command = parse_ok(R"({"type":"auth","id":"a1","token":"aaa.bbb.ccc"})");
+  EXPECT_EQ(command.id, "a1");
+  EXPECT_EQ(body_as<AuthCommand>(command).token, "aaa.bbb.ccc");
+  EXPECT_FALSE(parse_ok(R"({"type":"auth","token":"t"})").id.has_value());
+}
+
+TEST(CodecParseAuth, TokenMustBeANonEmptyString) {
+  expect_error(R"({"type":"auth","id":"a1"})", ErrorCode::bad_message, "'token' is required");
+  expect_error(R"({"type":"auth","token":""})", ErrorCode::bad_message,
+               "'token' must not be empty");
+  for (const char* value : {"1", "null", "true", "{}", R"(["t"])"}) {
+    expect_error(message_with("auth", std::string(R"("token":)") + value), ErrorCode::bad_message,
+                 "'token' must be a string");
+  }
+  // The id is still echoed, so the client can match the refusal.
+  EXPECT_EQ(parse_error(R"({"type":"auth","id":"a9"})").id, "a9");
+}
+
+TEST(CodecParseAuth, TokenSizeIsBounded) {
+  const std::string longest(kMaxAuthTokenBytes, 't');
+  EXPECT_EQ(body_as<AuthCommand>(parse_ok(message_with("auth", R"("token":")" + longest + '"')))
+                .token.size(),
+            kMaxAuthTokenBytes);
+  const std::string over(kMaxAuthTokenBytes + 1, 't');
+  expect_error(message_with("auth", R"("id":"big","token":")" + over + '"'), ErrorCode::too_large,
+               "'token'");
+  EXPECT_EQ(parse_error(message_with("auth", R"("id":"big","token":")" + over + '"')).id, "big");
 }
 
 }  // namespace

@@ -214,5 +214,24 @@ TEST(EngineRules, NextDeadlineTracksRingAndRetentionTimers) {
   (void)bob;
 }
 
+// `auth` belongs to the connection (it holds the token's deadline): should one ever reach the
+// engine, it is refused and changes nothing.
+TEST(EngineRules, AuthIsNotTheEnginesBusiness) {
+  EngineHarness h;
+  auto alice = h.connect("alice");
+  auto bob = h.connect("bob");
+  auto id = h.ring(alice, "bob", {bob});
+  h.send(alice, AuthCommand{"aaa.bbb.ccc"}, "auth-1");
+  const Error refused = h.next_error(alice, ErrorCode::unsupported);
+  EXPECT_EQ(refused.id, "auth-1");
+  EXPECT_EQ(refused.message, "auth is handled by the connection");
+  h.send_as_user("bob", AuthCommand{"aaa.bbb.ccc"}, "auth-2");
+  EXPECT_EQ(h.next_error(EngineHarness::kUserReplies, ErrorCode::unsupported).id, "auth-2");
+  h.expect_all_quiet();
+  h.send(bob, AnswerCommand{id, {}});  // the call is intact
+  h.next_ack(bob);
+  h.next_event<AnswerEvent>(alice);
+}
+
 }  // namespace
 }  // namespace switchboard::testing

@@ -301,6 +301,9 @@ TEST(RealtimeCommands, UnknownTypeIsUnknownType) {
 
 TEST(RealtimeCommands, PingIsUnknownType) {
   EXPECT_EQ(command_error({{"type", "ping"}}).code, ErrorCode::unknown_type);
+  // Realtime clients refresh their token with the access_token event, never with a signal.
+  EXPECT_EQ(command_error({{"type", "auth"}, {"token", "aaa.bbb.ccc"}}).code,
+            ErrorCode::unknown_type);
 }
 
 TEST(RealtimeCommands, NonObjectPayloadIsBadMessage) {
