@@ -171,9 +171,9 @@ bool WsTestClient::send_ping(Millis timeout, std::string_view payload) {
   beast::error_code result;
   s.ws.async_ping(websocket::ping_data(payload.data(), payload.size()),
                   [&done, &result](beast::error_code ec) {
-    done = true;
-    result = ec;
-  });
+                    done = true;
+                    result = ec;
+                  });
   if (!run_until(
           s.ioc, [&done] { return done; }, timeout)) {
     s.last_error = "ping timed out";
