@@ -109,60 +109,60 @@ ParsedCommand parse_json(std::string_view text) {
   return parsed;
 }
 
-CommandBody parse_call(FieldReader& fields) {
+CommandBody parse_call(FieldReader& fields, const CodecLimits& limits) {
   CallCommand call;
   call.to = fields.required_id("to");
   call.media = fields.optional_media("media", Media::audio);
   call.call_id = fields.optional_id("callId");
   call.room_name = fields.optional_room_name("roomName");
   call.timeout_ms = fields.optional_timeout_ms("timeoutMs");
-  call.data = fields.optional_data("data", kMaxCallDataBytes);
+  call.data = fields.optional_data("data", limits.call_data_bytes);
   return call;
 }
 
-CommandBody parse_ringing(FieldReader& fields) {
+CommandBody parse_ringing(FieldReader& fields, const CodecLimits& /*limits*/) {
   return RingingCommand{fields.required_id("callId")};
 }
 
-CommandBody parse_answer(FieldReader& fields) {
+CommandBody parse_answer(FieldReader& fields, const CodecLimits& limits) {
   AnswerCommand answer;
   answer.call_id = fields.required_id("callId");
-  answer.data = fields.optional_data("data", kMaxCallDataBytes);
+  answer.data = fields.optional_data("data", limits.call_data_bytes);
   return answer;
 }
 
-CommandBody parse_reject(FieldReader& fields) {
+CommandBody parse_reject(FieldReader& fields, const CodecLimits& /*limits*/) {
   RejectCommand reject;
   reject.call_id = fields.required_id("callId");
   reject.reason = fields.optional_reject_reason("reason").value_or(RejectReason::declined);
   return reject;
 }
 
-CommandBody parse_hangup(FieldReader& fields) {
+CommandBody parse_hangup(FieldReader& fields, const CodecLimits& /*limits*/) {
   HangupCommand hangup;
   hangup.call_id = fields.required_id("callId");
   hangup.reason = fields.optional_text("reason", kMaxHangupReasonLength);
   return hangup;
 }
 
-CommandBody parse_signal(FieldReader& fields) {
+CommandBody parse_signal(FieldReader& fields, const CodecLimits& limits) {
   SignalCommand signal;
   signal.call_id = fields.required_id("callId");
-  signal.data = fields.required_data("data", kMaxSignalDataBytes);
+  signal.data = fields.required_data("data", limits.signal_data_bytes);
   return signal;
 }
 
-CommandBody parse_ping(FieldReader& /*fields*/) {
+CommandBody parse_ping(FieldReader& /*fields*/, const CodecLimits& /*limits*/) {
   return PingCommand{};
 }
 
-CommandBody parse_auth(FieldReader& fields) {
+CommandBody parse_auth(FieldReader& fields, const CodecLimits& /*limits*/) {
   return AuthCommand{fields.required_string("token", kMaxAuthTokenBytes)};
 }
 
 struct CommandType {
   std::string_view name;
-  CommandBody (*parse)(FieldReader&);
+  CommandBody (*parse)(FieldReader&, const CodecLimits&);
 };
 
 constexpr std::array<CommandType, 8> kCommandTypes{{
@@ -304,7 +304,7 @@ std::string encode(const Pong& pong) {
 
 }  // namespace
 
-ParseResult parse_command(std::string_view text) {
+ParseResult parse_command(std::string_view text, const CodecLimits& limits) {
   // A raw NUL is never valid JSON (inside strings it must be escaped), but nlohmann's lexer
   // takes it for the end of input and would accept `{...}\0garbage`.
   if (text.find('\0') != std::string_view::npos) return not_json();
@@ -338,7 +338,7 @@ ParseResult parse_command(std::string_view text) {
   for (const CommandType& command_type : kCommandTypes) {
     if (command_type.name != *type) continue;
     FieldReader fields(root, id, parsed.raw_data);
-    CommandBody body = command_type.parse(fields);
+    CommandBody body = command_type.parse(fields, limits);
     if (fields.failed()) return fields.take_error();
     return Command{std::move(id), std::move(body)};
   }

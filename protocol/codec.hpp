@@ -14,7 +14,7 @@ namespace switchboard {
 // command's `id` whenever one could be read, so clients can match it).
 using ParseResult = std::variant<Command, Error>;
 
-ParseResult parse_command(std::string_view text);
+ParseResult parse_command(std::string_view text, const CodecLimits& limits = {});
 
 // Events fan out to several connections, each with its own `seq`. The body is encoded once
 // (a JSON object without `seq`) and stamped per recipient, which costs one copy, not one

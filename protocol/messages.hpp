@@ -21,6 +21,13 @@ inline constexpr std::int64_t kMaxCallTimeoutMs = 120'000;
 inline constexpr std::size_t kMaxCallDataBytes = std::size_t{8} * 1024;
 inline constexpr std::size_t kMaxSignalDataBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kMaxCommandIdLength = 64;
+
+// The `data` limits the codec applies (PROTOCOL.md "Limits"); the server takes them from its
+// configuration (--max-call-data-bytes, --max-signal-data-bytes), the defaults are these.
+struct CodecLimits {
+  std::size_t call_data_bytes = kMaxCallDataBytes;      // `call` and `answer`
+  std::size_t signal_data_bytes = kMaxSignalDataBytes;  // `signal`
+};
 inline constexpr std::size_t kMaxHangupReasonLength = 64;
 // A JWT is a few hundred bytes; this leaves room for fat claims and still bounds the HMAC work.
 inline constexpr std::size_t kMaxAuthTokenBytes = std::size_t{16} * 1024;

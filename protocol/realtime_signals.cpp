@@ -101,7 +101,7 @@ std::optional<std::string> calls_topic_user(std::string_view topic) {
 }
 
 ParseResult command_from_signal(const Json& payload, std::string_view sender,
-                                std::optional<std::string> id) {
+                                std::optional<std::string> id, const CodecLimits& limits) {
   if (!payload.is_object()) {
     return bad(std::move(id), ErrorCode::bad_message, "call-signal payload must be a JSON object");
   }
@@ -131,7 +131,8 @@ ParseResult command_from_signal(const Json& payload, std::string_view sender,
   // The command id is the transport's, never the payload's, and it is set after parsing: it
   // need not meet protocol v1's rules for ids, and every error must carry it.
   command.erase("id");
-  ParseResult result = parse_command(command.dump(-1, ' ', false, Json::error_handler_t::replace));
+  ParseResult result =
+      parse_command(command.dump(-1, ' ', false, Json::error_handler_t::replace), limits);
   std::visit([&id](auto& r) { r.id = std::move(id); }, result);
   return result;
 }

@@ -32,7 +32,7 @@ std::string_view sub_topic(std::string_view topic);
 // payload is checked exactly as a protocol v1 command (same fields, limits and messages);
 // `cancel` means hangup and `busy` means reject with reason busy. `id` becomes the command id.
 ParseResult command_from_signal(const Json& payload, std::string_view sender,
-                                std::optional<std::string> id);
+                                std::optional<std::string> id, const CodecLimits& limits = {});
 
 // The `call-signal` payload that tells `recipient` about `event`: {type, callId, from, to,
 // roomName, ...} with `from` the other party and `to` the recipient. Ends are `reject` when the

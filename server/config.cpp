@@ -81,6 +81,10 @@ po::options_description make_options() {
       ("tls-key", po::value<std::string>(), "PEM private key file for --tls-cert")  //
       ("max-message-bytes", po::value<long long>(),
        "largest accepted frame; bigger closes with 1009 (default 65536)")  //
+      ("max-call-data-bytes", po::value<long long>(),
+       "largest `data` of a call or answer, 2-1048576; bigger is too_large (default 8192)")  //
+      ("max-signal-data-bytes", po::value<long long>(),
+       "largest `data` of a signal, 2-16777216; bigger is too_large (default 65536)")  //
       ("max-send-queue-bytes", po::value<long long>(),
        "pending outbound bytes per connection before closing with 4008 (default 1048576)")  //
       ("max-connections", po::value<long long>(),

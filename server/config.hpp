@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "protocol/messages.hpp"
 #include "protocol/types.hpp"
 
 namespace switchboard::server {
@@ -51,6 +52,8 @@ struct Config {
   std::string tls_key_file;   // --tls-key: PEM private key
 
   std::size_t max_message_bytes = std::size_t{64} * 1024;       // bigger frames close with 1009
+  std::size_t max_call_data_bytes = kMaxCallDataBytes;          // `data` of call/answer
+  std::size_t max_signal_data_bytes = kMaxSignalDataBytes;      // `data` of signal
   std::size_t max_send_queue_bytes = std::size_t{1024} * 1024;  // more pending closes with 4008
   std::size_t max_connections = 20'000;                         // refuse upgrades beyond (503)
   double message_rate = 50;               // --message-rate: messages per second per connection
@@ -64,6 +67,11 @@ struct Config {
   std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
   LogFormat log_format = LogFormat::text;
 };
+
+// The codec's `data` limits as configured.
+inline CodecLimits codec_limits(const Config& config) {
+  return CodecLimits{config.max_call_data_bytes, config.max_signal_data_bytes};
+}
 
 // What parse_config() wants main() to do besides running.
 struct ExitNow {

@@ -109,6 +109,13 @@ void apply_limit_options(const po::variables_map& vm, Config& config) {
   if (vm.count("max-message-bytes")) {
     config.max_message_bytes = positive_option(vm, "max-message-bytes");
   }
+  // `{}` (2 bytes) is the smallest data object there is.
+  if (vm.count("max-call-data-bytes")) {
+    config.max_call_data_bytes = count_option(vm, "max-call-data-bytes", 2, 1LL << 20);
+  }
+  if (vm.count("max-signal-data-bytes")) {
+    config.max_signal_data_bytes = count_option(vm, "max-signal-data-bytes", 2, 1LL << 24);
+  }
   if (vm.count("max-send-queue-bytes")) {
     config.max_send_queue_bytes = positive_option(vm, "max-send-queue-bytes");
   }

@@ -212,7 +212,8 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     auto resume_from = std::move(std::get<std::optional<ResumeRequest>>(resume));
     hand_off(request, subprotocol, [&](FrameSink& sink) -> std::unique_ptr<ProtocolHandler> {
       return std::make_unique<NativeConnection>(sink, registry_.hub(), registry_.auth(),
-                                                std::move(identity), std::move(resume_from), peer_);
+                                                std::move(identity), std::move(resume_from), peer_,
+                                                codec_limits(registry_.config()));
     });
   }
 

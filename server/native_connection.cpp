@@ -12,13 +12,14 @@ namespace switchboard::server {
 
 NativeConnection::NativeConnection(FrameSink& sink, Hub& hub, const Authenticator& auth,
                                    Identity identity, std::optional<ResumeRequest> resume,
-                                   std::string peer)
+                                   std::string peer, CodecLimits limits)
     : sink_(sink),
       hub_(hub),
       auth_(auth),
       identity_(std::move(identity)),
       resume_(std::move(resume)),
-      peer_(std::move(peer)) {}
+      peer_(std::move(peer)),
+      limits_(limits) {}
 
 void NativeConnection::on_open() {
   const bool asked_to_resume = resume_.has_value();
@@ -38,7 +39,7 @@ void NativeConnection::on_open() {
 
 void NativeConnection::on_text(std::string_view text) {
   if (!opened_ || closed_) return;
-  auto parsed = parse_command(text);
+  auto parsed = parse_command(text, limits_);
   if (auto* error = std::get_if<Error>(&parsed)) {
     // The codec's verdict needs no engine state: answer straight away.
     reply(*error);
@@ -63,7 +64,7 @@ void NativeConnection::on_rate_limited(std::string_view frame, bool text) {
   // The command's id, when it has one, tells the client which command to send again later.
   std::optional<std::string> id;
   if (text) {
-    auto parsed = parse_command(frame);
+    auto parsed = parse_command(frame, limits_);
     if (auto* command = std::get_if<Command>(&parsed)) {
       id = std::move(command->id);
     } else {

@@ -22,8 +22,9 @@ class NativeConnection final : public ProtocolHandler, public Connection {
  public:
   // `identity`: as authenticated at the upgrade (its expires_at sets the first deadline).
   // `resume`: the client's `session` + `lastSeq`, already validated; handed to the engine.
+  // `limits`: the configured `data` limits for the codec.
   NativeConnection(FrameSink& sink, Hub& hub, const Authenticator& auth, Identity identity,
-                   std::optional<ResumeRequest> resume, std::string peer);
+                   std::optional<ResumeRequest> resume, std::string peer, CodecLimits limits);
 
   void on_open() override;
   void on_text(std::string_view text) override;
@@ -46,6 +47,7 @@ class NativeConnection final : public ProtocolHandler, public Connection {
   Identity identity_;  // expires_at: the latest exp a token of this connection carried
   std::optional<ResumeRequest> resume_;  // handed to the hub on open
   std::string peer_;
+  CodecLimits limits_;
   ConnId conn_ = 0;
   bool opened_ = false;  // registered with the hub
   bool closed_ = false;

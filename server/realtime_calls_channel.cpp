@@ -157,7 +157,8 @@ void RealtimeConnection::on_call_signal(const phoenix::Message& m) {
                 "call-signal needs a user: join calls:<yourUserId> or send a user access token");
   }
   const std::string id = "rt" + std::to_string(++commands_);
-  auto parsed = realtime::command_from_signal(member(m.payload, "payload"), *sender, id);
+  auto parsed = realtime::command_from_signal(member(m.payload, "payload"), *sender, id,
+                                              codec_limits(registry_.config()));
   if (auto* error = std::get_if<Error>(&parsed)) {
     const auto body = realtime::reply_from_response(*error);
     return answer(reply_to(m), false, body.response);

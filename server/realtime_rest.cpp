@@ -100,7 +100,8 @@ std::optional<Failure> run(const Message& m, const Caller& caller, SessionRegist
                                      : "call-signal needs a user token (a JWT with sub)",
                      ""};
     }
-    auto parsed = realtime::command_from_signal(m.payload, *sender, std::string("rest"));
+    auto parsed = realtime::command_from_signal(m.payload, *sender, std::string("rest"),
+                                                codec_limits(registry.config()));
     if (auto* error = std::get_if<Error>(&parsed)) return from_error(*error);
     auto answer = registry.hub().user_command(*sender, std::move(std::get<Command>(parsed)));
     if (auto* error = std::get_if<Error>(&answer)) return from_error(*error);

@@ -87,6 +87,27 @@ TEST_F(LimitsTest, SlowConsumerIsClosedWith4008) {
   EXPECT_EQ(ended.value("by", ""), "bob");
 }
 
+TEST_F(LimitsTest, DataLimitsAreConfigurable) {
+  server::Config config = test_config();
+  config.max_signal_data_bytes = 1024;
+  config.max_call_data_bytes = 512;
+  start_server(config);
+  auto alice = connect("alice", "a1");
+  auto bob = connect("bob", "b1");
+  ASSERT_TRUE(alice->send_json(
+      command("call", {{"id", "c"}, {"to", "bob"}, {"data", {{"x", std::string(600, 'x')}}}})));
+  const Json refused = alice->expect_type("error");
+  EXPECT_EQ(refused.value("code", ""), "too_large") << refused.dump();
+  EXPECT_EQ(refused.value("id", ""), "c");
+  const std::string call_id = establish_call(*alice, *bob, "bob");
+  ASSERT_TRUE(alice->send_json(command(
+      "signal", {{"id", "s"}, {"callId", call_id}, {"data", {{"x", std::string(1100, 'x')}}}})));
+  EXPECT_EQ(alice->expect_type("error").value("code", ""), "too_large");
+  ASSERT_TRUE(alice->send_json(
+      command("signal", {{"callId", call_id}, {"data", {{"x", std::string(900, 'x')}}}})));
+  bob->expect_type("signal");
+}
+
 // Beast answers every ping with a pong of its own, outside our send queue: the layer under it
 // caps what it buffers (at twice --max-send-queue-bytes), so a peer that pings without
 // reading is dropped instead of growing the server's memory.

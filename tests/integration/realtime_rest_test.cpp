@@ -253,6 +253,23 @@ TEST_F(RealtimeRestTest, CallSignalNeedsAUserToken) {
   bob->expect_silence();
 }
 
+// --max-call-data-bytes and --max-signal-data-bytes hold for call-signals too, over REST and
+// over the socket.
+TEST_F(RealtimeRestTest, ConfiguredDataLimitsApplyToCallSignals) {
+  server::Config config = realtime_config();
+  config.max_call_data_bytes = 512;
+  start_realtime(config);
+  auto bob = connect_calls("bob");
+  const Json big{{"type", "call"}, {"to", "bob"}, {"data", {{"blob", std::string(600, 'x')}}}};
+  const HttpResult result = rest_broadcast("alice", signal(big));
+  EXPECT_EQ(result.status, 413) << result.body;
+  EXPECT_EQ(body_of(result).value("code", ""), "too_large") << result.body;
+  auto alice = connect_calls("alice");
+  const Json reply = alice->call_signal(big);
+  EXPECT_EQ(reply.value("status", ""), "error") << reply;
+  EXPECT_NE(reply.dump().find("too_large"), std::string::npos) << reply;
+}
+
 TEST_F(RealtimeRestTest, CallSignalRefusalsMapToStatusCodes) {
   start_realtime();
   auto bob = connect_calls("bob");

@@ -884,5 +884,24 @@ TEST(CodecParseAuth, TokenSizeIsBounded) {
   EXPECT_EQ(parse_error(message_with("auth", R"("id":"big","token":")" + over + '"')).id, "big");
 }
 
+TEST(CodecLimitsTest, DataLimitsAreTheCallersToSet) {
+  const CodecLimits small{64, 128};
+  const auto call = message_with("call", R"("to":"bob","data":)" + data_of_size(64));
+  EXPECT_TRUE(std::holds_alternative<Command>(parse_command(call, small)));
+  const auto big_call = message_with("call", R"("id":"c","to":"bob","data":)" + data_of_size(65));
+  const auto refused = parse_command(big_call, small);
+  ASSERT_TRUE(std::holds_alternative<Error>(refused));
+  EXPECT_EQ(std::get<Error>(refused).code, ErrorCode::too_large);
+  EXPECT_TRUE(contains(std::get<Error>(refused).message, "limit 64"));
+  const auto answer = message_with("answer", R"("callId":"c1","data":)" + data_of_size(65));
+  EXPECT_TRUE(std::holds_alternative<Error>(parse_command(answer, small)));
+  const auto signal = message_with("signal", R"("callId":"c1","data":)" + data_of_size(128));
+  EXPECT_TRUE(std::holds_alternative<Command>(parse_command(signal, small)));
+  const auto big_signal = message_with("signal", R"("callId":"c1","data":)" + data_of_size(129));
+  EXPECT_TRUE(std::holds_alternative<Error>(parse_command(big_signal, small)));
+  // The defaults are the documented ones.
+  EXPECT_TRUE(std::holds_alternative<Command>(parse_command(big_signal)));
+}
+
 }  // namespace
 }  // namespace switchboard

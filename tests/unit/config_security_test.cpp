@@ -296,5 +296,17 @@ TEST_F(SecurityConfigTest, TlsFilesGoTogetherAndMustBeReadable) {
   EXPECT_EQ(c.tls_key_file, key);
 }
 
+TEST_F(SecurityConfigTest, DataLimits) {
+  const Config defaults = parse_ok({});
+  EXPECT_EQ(defaults.max_call_data_bytes, 8192U);
+  EXPECT_EQ(defaults.max_signal_data_bytes, 65536U);
+  const Config c = parse_ok({"--max-call-data-bytes", "1024", "--max-signal-data-bytes", "2048"});
+  EXPECT_EQ(codec_limits(c).call_data_bytes, 1024U);
+  EXPECT_EQ(codec_limits(c).signal_data_bytes, 2048U);
+  expect_error({"--max-call-data-bytes", "1"}, {"--max-call-data-bytes"});
+  expect_error({"--max-signal-data-bytes", "0"}, {"--max-signal-data-bytes"});
+  expect_error({"--max-signal-data-bytes", "99999999"}, {"--max-signal-data-bytes"});
+}
+
 }  // namespace
 }  // namespace switchboard::server
