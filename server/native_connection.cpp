@@ -24,6 +24,13 @@ NativeConnection::NativeConnection(FrameSink& sink, Hub& hub, const Authenticato
 void NativeConnection::on_open() {
   const bool asked_to_resume = resume_.has_value();
   auto opened = hub_.open(*this, identity_.user_id, identity_.device_id, std::move(resume_));
+  if (opened.conn == 0) {
+    // Refused by the engine (too many devices): the socket is closing with 4029 already.
+    closed_ = true;
+    spdlog::info("conn refused user={} device={} peer={}: too many devices", identity_.user_id,
+                 identity_.device_id, peer_);
+    return;
+  }
   conn_ = opened.conn;
   identity_.device_id = std::move(opened.device_id);
   opened_ = true;

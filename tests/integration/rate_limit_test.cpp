@@ -110,6 +110,51 @@ TEST_F(RateLimitTest, RealtimePushOverTheRateGetsAnErrorReply) {
   EXPECT_NE(refused.value("reason", "").find("rate_limited"), std::string::npos) << refused;
 }
 
+TEST_F(RateLimitTest, DevicesBeyondTheUsersLimitAreClosedWith4029) {
+  server::Config config = test_config();
+  config.max_devices_per_user = 2;
+  start_server(config);
+  auto a1 = connect("alice", "a1");
+  auto a2 = connect("alice", "a2");
+  WsTestClient a3;
+  ASSERT_TRUE(a3.connect(port(), "user=alice&device=a3").ok);
+  // Refused before `welcome`: nothing but the close.
+  const CloseResult closed = a3.wait_close();
+  ASSERT_TRUE(closed.code.has_value()) << closed.error;
+  EXPECT_EQ(*closed.code, 4029);
+  EXPECT_EQ(closed.drained, 0U);
+  EXPECT_NE(closed.reason.find("too many devices"), std::string::npos) << closed.reason;
+  // Other users are not affected, and a device alice holds may always come back.
+  auto bob = connect("bob", "b1");
+  auto a1_again = connect("alice", "a1");
+  EXPECT_EQ(a1->wait_close().code, 4009);
+  EXPECT_EQ(metrics()["switchboard_connections"], 3);
+}
+
+TEST_F(RateLimitTest, RingingCallsBeyondTheUsersLimitAreRateLimited) {
+  server::Config config = test_config();
+  config.max_ringing_per_user = 2;
+  start_server(config);
+  auto alice = connect("alice", "a1");
+  auto bob = connect("bob", "b1");
+  auto carol = connect("carol", "c1");
+  auto dave = connect("dave", "d1");
+  place_call(*alice, "bob");
+  const std::string to_carol = place_call(*alice, "carol");
+  ASSERT_TRUE(alice->send_json(command("call", {{"id", "third"}, {"to", "dave"}})));
+  const Json refused = alice->expect_type("error");
+  EXPECT_EQ(refused.value("code", ""), "rate_limited") << refused.dump();
+  EXPECT_EQ(refused.value("id", ""), "third");
+  bob->expect_type("call");
+  carol->expect_type("call");
+  dave->expect_silence();
+  // Once one stops ringing, a place is free again.
+  ASSERT_TRUE(carol->send_json(command("reject", {{"callId", to_carol}})));
+  alice->expect_type("ended");
+  place_call(*alice, "dave");
+  dave->expect_type("call");
+}
+
 // Floods one connection with one kind of abuse, as fast as it can, until the server cuts it
 // off; true when that was a 4029 close.
 bool flood(std::uint16_t port, const std::string& user, int kind) {
