@@ -61,8 +61,10 @@ start_peerjs() {
 }
 
 start_switchboard() {
+  # The abuse limits are lifted as for --spawn-server (bench/README.md "Method").
   taskset -c 0 "$server" --host 127.0.0.1 --port "$switchboard_port" --log-level warn \
-    --max-connections 20000 >/dev/null 2>&1 &
+    --max-connections 20000 --message-rate 100000 --message-burst 1000000 \
+    --max-ringing-per-user 1000 >/dev/null 2>&1 &
   pids+=($!)
   server_pid=$!
   wait_port "$switchboard_port"
