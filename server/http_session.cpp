@@ -253,12 +253,12 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     });
   }
 
-  void hand_off(const http::request<http::string_body>& request, std::string subprotocol,
+  void hand_off(const http::request<http::string_body>& request, const std::string& subprotocol,
                 const HandlerFactory& make_handler) {
     handed_off_ = true;
     tcp_layer().expires_never();  // the WebSocket stream keeps its own timeouts
-    start_websocket_session(std::move(stream_), request, std::move(subprotocol), make_handler,
-                            peer_, registry_);
+    start_websocket_session(std::move(stream_), request, subprotocol, make_handler, peer_,
+                            registry_);
   }
 
   // The Realtime REST API. Browsers call it cross-origin with bearer tokens (no cookies), so

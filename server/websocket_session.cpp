@@ -366,7 +366,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 }  // namespace
 
 void start_websocket_session(beast::tcp_stream stream, const UpgradeRequest& request,
-                             std::string subprotocol, const HandlerFactory& make_handler,
+                             const std::string& subprotocol, const HandlerFactory& make_handler,
                              std::string peer, SessionRegistry& registry) {
   std::make_shared<WebSocketSession<WriteBehindStream>>(std::move(stream), make_handler,
                                                         std::move(peer), registry)
@@ -374,7 +374,7 @@ void start_websocket_session(beast::tcp_stream stream, const UpgradeRequest& req
 }
 
 void start_websocket_session(TlsStream stream, const UpgradeRequest& request,
-                             std::string subprotocol, const HandlerFactory& make_handler,
+                             const std::string& subprotocol, const HandlerFactory& make_handler,
                              std::string peer, SessionRegistry& registry) {
   std::make_shared<WebSocketSession<TlsStream>>(std::move(stream), make_handler, std::move(peer),
                                                 registry)

@@ -30,11 +30,11 @@ using HandlerFactory = std::function<std::unique_ptr<ProtocolHandler>(FrameSink&
 
 // `subprotocol`: the Sec-WebSocket-Protocol to answer with (empty: none).
 void start_websocket_session(boost::beast::tcp_stream stream, const UpgradeRequest& request,
-                             std::string subprotocol, const HandlerFactory& make_handler,
+                             const std::string& subprotocol, const HandlerFactory& make_handler,
                              std::string peer, SessionRegistry& registry);
 // The same over TLS, after the TLS handshake and the HTTP request.
 void start_websocket_session(TlsStream stream, const UpgradeRequest& request,
-                             std::string subprotocol, const HandlerFactory& make_handler,
+                             const std::string& subprotocol, const HandlerFactory& make_handler,
                              std::string peer, SessionRegistry& registry);
 
 }  // namespace switchboard::server
