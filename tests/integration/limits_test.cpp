@@ -62,8 +62,9 @@ TEST_F(LimitsTest, SlowConsumerIsClosedWith4008) {
   int sent = 0;
   for (; sent < 1'000 && Clock::now() < deadline && !cut_off; ++sent) {
     if (!alice->send_text(frame)) break;
-    // A forced 4008 is a drop, not a leave: alice hears `peer reconnecting` and stops.
-    while (auto message = alice->recv(Millis{1})) {
+    // A forced 4008 is a drop, not a leave: alice hears `peer reconnecting` and stops. (Only
+    // the first message: on a slow machine the short grace may be over, and `ended` next.)
+    if (auto message = alice->recv(Millis{1})) {
       ASSERT_EQ(message->value("type", ""), "peer") << message->dump();
       EXPECT_EQ(message->value("state", ""), "reconnecting") << message->dump();
       EXPECT_EQ(message->value("userId", ""), "bob") << message->dump();
