@@ -155,12 +155,11 @@ TEST_F(RateLimitTest, RingingCallsBeyondTheUsersLimitAreRateLimited) {
 }
 
 // Floods one connection with one kind of abuse, as fast as it can, until the server's close
-// arrives (the client reads while it writes) or kFrames are out, and returns "4029" when that
-// is how it ended, else what happened instead. kFrames is several times what the default
-// limits take to call a client abusive, and each write may take long on a loaded machine:
+// arrives (the flooder keeps a read pending, so it notices at once), and returns "4029" when
+// that is how it ended, else what happened instead. Writes may be slow on a loaded machine:
 // a flooder must not mistake a slow server for a dead one.
 std::string flood(std::uint16_t port, const std::string& user, int kind) {
-  constexpr int kFrames = 2'000;
+  constexpr int kMaxFrames = 100'000;
   constexpr Millis kWriteTimeout{5'000};
   WsTestClient client;
   const ConnectResult connected = client.connect(port, "user=" + user + "&device=d");
@@ -168,7 +167,8 @@ std::string flood(std::uint16_t port, const std::string& user, int kind) {
   const std::string garbage(2'000, '\x7f');
   const std::string call = command("call", {{"to", "victim-" + user}}).dump();
   int sent_frames = 0;
-  for (; sent_frames < kFrames; ++sent_frames) {
+  for (; sent_frames < kMaxFrames; ++sent_frames) {
+    client.read_in_background();
     bool sent = false;
     switch (kind) {
       case 0:
@@ -194,7 +194,9 @@ std::string flood(std::uint16_t port, const std::string& user, int kind) {
 }
 
 TEST_F(RateLimitTest, FloodingClientsDoNotDelayOtherCalls) {
-  start_server();  // the default limits: 50/s, burst 200
+  // Below the default limits (50/s, burst 200): under TSan on a busy CI machine a flooder
+  // only manages a few hundred frames a second, which must still be clearly abusive.
+  start_server(limited_config(20, 40));
   auto alice = connect("alice", "a1");
   auto bob = connect("bob", "b1");
 
@@ -204,8 +206,8 @@ TEST_F(RateLimitTest, FloodingClientsDoNotDelayOtherCalls) {
     flooders.push_back(
         std::async(std::launch::async, flood, port(), "flood" + std::to_string(kind), kind));
   }
-  // While they flood, a whole call: invite, ring, answer, a signal each way, hangup, each
-  // step within the client's usual deadline. (How fast is the bench's business.)
+  // While they flood, a whole call: invite, ring, answer, a signal each way, hangup.
+  const auto started = std::chrono::steady_clock::now();
   const std::string call_id = establish_call(*alice, *bob, "bob");
   ASSERT_TRUE(alice->send_json(command("signal", {{"callId", call_id}, {"data", {{"sdp", "o"}}}})));
   bob->expect_type("signal");
@@ -213,6 +215,12 @@ TEST_F(RateLimitTest, FloodingClientsDoNotDelayOtherCalls) {
   alice->expect_type("signal");
   ASSERT_TRUE(alice->send_json(command("hangup", {{"callId", call_id}})));
   bob->expect_type("ended");
+  const auto took = std::chrono::steady_clock::now() - started;
+
+  // Generous, so that a loaded CI machine under TSan passes: on an idle machine the call
+  // takes a few milliseconds. (How fast exactly is the bench's business, not this test's.)
+  EXPECT_LT(took, std::chrono::seconds(5))
+      << std::chrono::duration_cast<Millis>(took).count() << " ms";
   for (int kind = 0; kind < 4; ++kind) {
     EXPECT_EQ(flooders[static_cast<std::size_t>(kind)].get(), "4029") << "flooder " << kind;
   }

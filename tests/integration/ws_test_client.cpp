@@ -264,6 +264,10 @@ bool WsTestClient::send_binary(std::string_view bytes, Millis timeout) {
   return impl_->write(bytes, true, timeout);
 }
 
+void WsTestClient::read_in_background() {
+  impl_->start_read();
+}
+
 std::optional<std::string> WsTestClient::recv_raw(Millis timeout) {
   auto frame = recv_frame(timeout);
   if (!frame) return std::nullopt;

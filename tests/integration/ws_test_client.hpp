@@ -91,6 +91,9 @@ class WsTestClient {
   // reads). Unlike the other sends this starts no read: a client that only pings does not
   // read at all, as a peer that stopped reading would.
   bool send_ping(Millis timeout = kDefaultTimeout, std::string_view payload = {});
+  // Keeps one read pending while the test only writes: what arrives waits in the inbox, and
+  // the server's close frame is answered (and later sends fail) as soon as it arrives.
+  void read_in_background();
 
   // The next message's bytes (text, or binary ones as they are). nullopt on timeout or when
   // the connection is closed. A read still pending at the deadline stays pending (cancelling
