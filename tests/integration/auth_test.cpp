@@ -13,14 +13,6 @@ namespace {
 
 using AuthTest = IntegrationTest;
 
-constexpr const char* kSecret = "integration-test-secret-0123456789abcdef";
-
-server::Config jwt_config() {
-  server::Config config = test_config();
-  config.jwt_secret = kSecret;
-  return config;
-}
-
 int upgrade_status(std::uint16_t port, const std::string& query,
                    const std::string& path = "/v1/ws") {
   WsTestClient client;
@@ -57,7 +49,7 @@ TEST_F(AuthTest, ValidJwtIsAccepted) {
   start_server(jwt_config());
   WsTestClient client;
   const ConnectResult result =
-      client.connect(port(), "token=" + mint_jwt(kSecret, "alice", 300) + "&device=d1");
+      client.connect(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300) + "&device=d1");
   ASSERT_TRUE(result.ok) << result.http_status << " " << result.error;
   const Json welcome = client.expect_type("welcome");
   EXPECT_EQ(welcome.value("userId", ""), "alice");
@@ -67,7 +59,7 @@ TEST_F(AuthTest, ValidJwtIsAccepted) {
 TEST_F(AuthTest, JwtSubjectIsTheUserNotTheQuery) {
   start_server(jwt_config());
   WsTestClient client;
-  ASSERT_TRUE(client.connect(port(), "user=mallory&token=" + mint_jwt(kSecret, "alice", 300)).ok);
+  ASSERT_TRUE(client.connect(port(), "user=mallory&token=" + mint_jwt(kTestJwtSecret, "alice", 300)).ok);
   EXPECT_EQ(client.expect_type("welcome").value("userId", ""), "alice");
 }
 
@@ -75,12 +67,12 @@ TEST_F(AuthTest, BadJwtsAreRefused) {
   start_server(jwt_config());
   EXPECT_EQ(upgrade_status(port(), ""), 401);
   EXPECT_EQ(upgrade_status(port(), "user=alice"), 401);
-  EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kSecret, "alice", -120)), 401);
+  EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", -120)), 401);
   EXPECT_EQ(upgrade_status(port(),
                            "token=" + mint_jwt("some-other-secret-0123456789abcdef", "alice", 300)),
             401);
-  EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kSecret, "alice", 300, false)), 401);
-  EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kSecret, "alice", 300, true, "none")), 401);
+  EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300, false)), 401);
+  EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300, true, "none")), 401);
   EXPECT_EQ(upgrade_status(port(), "token=not.a.jwt"), 401);
   EXPECT_EQ(upgrade_status(port(), "token="), 401);
 }
@@ -88,7 +80,7 @@ TEST_F(AuthTest, BadJwtsAreRefused) {
 TEST_F(AuthTest, EveryHmacAlgorithmWorksWithTheSecret) {
   start_server(jwt_config());
   for (const char* alg : {"HS256", "HS384", "HS512"}) {
-    EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kSecret, "alice", 300, true, alg)), 101)
+    EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300, true, alg)), 101)
         << alg;
   }
 }

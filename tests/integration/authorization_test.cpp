@@ -22,14 +22,6 @@
 namespace switchboard::testing {
 namespace {
 
-constexpr const char* kSecret = "authorization-test-secret-0123456789abcdef";
-
-server::Config jwt_config() {
-  server::Config config = test_config();
-  config.jwt_secret = kSecret;
-  return config;
-}
-
 // Everything a client could put into a command to pass itself off as someone else: the
 // fields the server fills into events, snapshots and welcomes.
 Json spoofed(Json fields) {
@@ -87,7 +79,7 @@ class AuthorizationTest : public IntegrationTest {
  protected:
   void start() { start_server(jwt_config()); }
 
-  static std::string token(const std::string& user) { return mint_jwt(kSecret, user, 300); }
+  static std::string token(const std::string& user) { return mint_jwt(kTestJwtSecret, user, 300); }
 
   // `user` on `device` with their own token; the welcome is consumed.
   std::unique_ptr<WsTestClient> login(const std::string& user, const std::string& device) {

@@ -12,7 +12,7 @@ namespace {
 
 using CallEndingsTest = IntegrationTest;
 
-void expect_ended(WsTestClient& client, const std::string& call_id, const std::string& reason,
+void expect_unanswered_end(WsTestClient& client, const std::string& call_id, const std::string& reason,
                   const std::string& by = {}) {
   const Json ended = client.expect_type("ended");
   EXPECT_EQ(ended.value("callId", ""), call_id);
@@ -31,8 +31,8 @@ TEST_F(CallEndingsTest, CalleeDeclines) {
   bob->expect_type("call");
   ASSERT_TRUE(bob->send_json(command("reject", {{"id", "r"}, {"callId", call_id}})));
   EXPECT_EQ(bob->expect_type("ack").value("id", ""), "r");
-  expect_ended(*bob, call_id, "declined", "bob");
-  expect_ended(*alice, call_id, "declined", "bob");
+  expect_unanswered_end(*bob, call_id, "declined", "bob");
+  expect_unanswered_end(*alice, call_id, "declined", "bob");
   alice->expect_silence();
   bob->expect_silence(Millis{0});
 }
@@ -44,8 +44,8 @@ TEST_F(CallEndingsTest, CalleeRejectsBusy) {
   const std::string call_id = place_call(*alice, "bob");
   bob->expect_type("call");
   ASSERT_TRUE(bob->send_json(command("reject", {{"callId", call_id}, {"reason", "busy"}})));
-  expect_ended(*alice, call_id, "busy", "bob");
-  expect_ended(*bob, call_id, "busy", "bob");
+  expect_unanswered_end(*alice, call_id, "busy", "bob");
+  expect_unanswered_end(*bob, call_id, "busy", "bob");
   alice->expect_silence();
   bob->expect_silence(Millis{0});
 }
@@ -57,8 +57,8 @@ TEST_F(CallEndingsTest, CalleeHangupBeforeAnswerIsDecline) {
   const std::string call_id = place_call(*alice, "bob");
   bob->expect_type("call");
   ASSERT_TRUE(bob->send_json(command("hangup", {{"callId", call_id}})));
-  expect_ended(*alice, call_id, "declined", "bob");
-  expect_ended(*bob, call_id, "declined", "bob");
+  expect_unanswered_end(*alice, call_id, "declined", "bob");
+  expect_unanswered_end(*bob, call_id, "declined", "bob");
 }
 
 TEST_F(CallEndingsTest, CallerCancels) {
@@ -71,8 +71,8 @@ TEST_F(CallEndingsTest, CallerCancels) {
   alice->expect_type("ringing");
   ASSERT_TRUE(alice->send_json(command("hangup", {{"id", "h"}, {"callId", call_id}})));
   EXPECT_EQ(alice->expect_type("ack").value("id", ""), "h");
-  expect_ended(*alice, call_id, "canceled", "alice");
-  expect_ended(*bob, call_id, "canceled", "alice");
+  expect_unanswered_end(*alice, call_id, "canceled", "alice");
+  expect_unanswered_end(*bob, call_id, "canceled", "alice");
   alice->expect_silence();
   bob->expect_silence(Millis{0});
 }
@@ -88,7 +88,7 @@ TEST_F(CallEndingsTest, CalleeInActiveCallIsBusy) {
   const Json ack = alice->expect_type("ack");
   const std::string call_id = ack.value("callId", "");
   EXPECT_FALSE(call_id.empty()) << ack.dump();
-  expect_ended(*alice, call_id, "busy");
+  expect_unanswered_end(*alice, call_id, "busy");
   bob->expect_silence();
   carol->expect_silence(Millis{0});
 }
@@ -99,7 +99,7 @@ TEST_F(CallEndingsTest, CalleeOfflineIsUnavailable) {
   ASSERT_TRUE(alice->send_json(command("call", {{"id", "c"}, {"to", "nobody"}})));
   const std::string call_id = alice->expect_type("ack").value("callId", "");
   EXPECT_FALSE(call_id.empty());
-  expect_ended(*alice, call_id, "unavailable");
+  expect_unanswered_end(*alice, call_id, "unavailable");
   alice->expect_silence();
 }
 
@@ -112,8 +112,8 @@ TEST_F(CallEndingsTest, RingTimeoutEndsWithNoAnswer) {
   const auto started = std::chrono::steady_clock::now();
   const std::string call_id = place_call(*alice, "bob");
   EXPECT_EQ(bob->expect_type("call").value("expiresInMs", 0), 300);
-  expect_ended(*alice, call_id, "no_answer");
-  expect_ended(*bob, call_id, "no_answer");
+  expect_unanswered_end(*alice, call_id, "no_answer");
+  expect_unanswered_end(*bob, call_id, "no_answer");
   EXPECT_GE(std::chrono::steady_clock::now() - started, Millis{250});
   alice->expect_silence();
   bob->expect_silence(Millis{0});

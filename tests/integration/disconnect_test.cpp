@@ -14,9 +14,6 @@ namespace {
 using DisconnectTest = IntegrationTest;
 using Clock = std::chrono::steady_clock;
 
-// Short enough for a quick test, long enough to tell "after the grace" from "at once".
-constexpr Millis kShortGrace{300};
-
 server::Config short_graces() {
   server::Config config = test_config();
   config.caller_grace = kShortGrace;

@@ -15,8 +15,6 @@ namespace {
 using GraceTest = IntegrationTest;
 using Clock = std::chrono::steady_clock;
 
-constexpr Millis kShortGrace{300};
-
 TEST_F(GraceTest, CallerBackWithinTheCallerGraceKeepsTheCallRinging) {
   server::Config config = test_config();
   config.caller_grace = kShortGrace;

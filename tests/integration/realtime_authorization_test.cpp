@@ -29,10 +29,6 @@ namespace {
 
 const std::string kBatch = "/realtime/v1/api/broadcast";
 
-Json status_of(const Json& reply) {
-  return reply.value("status", Json());
-}
-
 Json body_of(const HttpResult& result) {
   return Json::parse(result.body, nullptr, false);
 }

@@ -12,10 +12,6 @@ namespace {
 
 using RealtimeCallTest = RealtimeTest;
 
-Json status_of(const Json& reply) {
-  return reply.value("status", Json());
-}
-
 Json code_of(const Json& reply) {
   const Json response = reply.value("response", Json());
   return response.is_object() ? response.value("code", Json()) : Json();

@@ -112,6 +112,10 @@ std::string binary_push(std::string_view join_ref, std::string_view ref, std::st
   return out;
 }
 
+Json status_of(const Json& reply) {
+  return reply.value("status", Json());
+}
+
 Json channel_config(bool self, bool ack, bool is_private) {
   return Json{{"broadcast", {{"self", self}, {"ack", ack}}},
               {"presence", {{"key", ""}, {"enabled", false}}},

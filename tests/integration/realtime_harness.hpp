@@ -59,6 +59,9 @@ std::string binary_push(std::string_view join_ref, std::string_view ref, std::st
 // The broadcast config realtime-js sends on join.
 Json channel_config(bool self = false, bool ack = false, bool is_private = false);
 
+// A reply payload's "status" ("ok" / "error"), null when it has none.
+Json status_of(const Json& reply);
+
 class RealtimeClient {
  public:
   explicit RealtimeClient(Vsn vsn) : vsn_(vsn) {}

@@ -15,10 +15,6 @@ using RealtimeSessionTest = RealtimeTest;
 
 constexpr Millis kShortGrace{300};
 
-Json status_of(const Json& reply) {
-  return reply.value("status", Json());
-}
-
 // alice on Realtime (device a-rt) in an answered call with native bob (b1).
 struct ActiveCall {
   std::unique_ptr<RealtimeClient> alice;

@@ -25,6 +25,12 @@ server::Config test_config() {
   return config;
 }
 
+server::Config jwt_config() {
+  server::Config config = test_config();
+  config.jwt_secret = kTestJwtSecret;
+  return config;
+}
+
 std::string mint_jwt(const std::string& secret, const std::string& sub, long exp_offset_s,
                      bool with_exp, const std::string& alg, const std::string& role) {
   jwt_t* jwt = nullptr;

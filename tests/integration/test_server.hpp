@@ -21,6 +21,13 @@ namespace switchboard::testing {
 // Loopback, port 0, quiet logs; everything else at the server defaults.
 server::Config test_config();
 
+// The JWT-mode tests' shared secret, and test_config() verifying HS256 tokens signed with it.
+inline constexpr const char* kTestJwtSecret = "integration-test-secret-0123456789abcdef";
+server::Config jwt_config();
+
+// Short enough for a quick test, long enough to tell "after the grace" from "at once".
+inline constexpr Millis kShortGrace{300};
+
 // A JWT for the JWT-mode tests, signed with `alg` ("HS256", "HS512", ... or "none").
 // `sub` empty: no sub claim (like a Supabase anon key); `role` empty: no role claim; exp is
 // now + exp_offset_s unless with_exp is false.

@@ -22,14 +22,6 @@ namespace {
 using UpgradeSecurityTest = IntegrationTest;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kSecret = "upgrade-security-secret-0123456789abcdef";
-
-server::Config jwt_config() {
-  server::Config config = test_config();
-  config.jwt_secret = kSecret;
-  return config;
-}
-
 // A WebSocket upgrade as a plain HTTP request, so that a refusal's body can be read.
 HttpResult raw_upgrade(std::uint16_t port, const std::string& target,
                        std::vector<std::pair<std::string, std::string>> extra = {}) {
@@ -51,7 +43,7 @@ Json body_of(const HttpResult& result) {
 TEST_F(UpgradeSecurityTest, TokenInTheAuthorizationHeader) {
   start_server(jwt_config());
   WsTestClient client;
-  client.set_upgrade_headers({{"Authorization", "Bearer " + mint_jwt(kSecret, "alice", 300)}});
+  client.set_upgrade_headers({{"Authorization", "Bearer " + mint_jwt(kTestJwtSecret, "alice", 300)}});
   const ConnectResult result = client.connect(port(), "device=a1");
   ASSERT_TRUE(result.ok) << result.http_status << " " << result.error;
   EXPECT_EQ(client.expect_type("welcome").value("userId", ""), "alice");
@@ -62,7 +54,7 @@ TEST_F(UpgradeSecurityTest, TokenInTheBearerSubprotocolIsEchoed) {
   start_server(jwt_config());
   WsTestClient client;
   client.set_upgrade_headers(
-      {{"Sec-WebSocket-Protocol", "bearer, " + mint_jwt(kSecret, "alice", 300)}});
+      {{"Sec-WebSocket-Protocol", "bearer, " + mint_jwt(kTestJwtSecret, "alice", 300)}});
   const ConnectResult result = client.connect(port(), "device=a1");
   ASSERT_TRUE(result.ok) << result.http_status << " " << result.error;
   // Browsers fail a connection whose offered subprotocols get no answer.
@@ -73,8 +65,8 @@ TEST_F(UpgradeSecurityTest, TokenInTheBearerSubprotocolIsEchoed) {
 TEST_F(UpgradeSecurityTest, QueryTokenComesFirst) {
   start_server(jwt_config());
   WsTestClient client;
-  client.set_upgrade_headers({{"Authorization", "Bearer " + mint_jwt(kSecret, "bob", 300)}});
-  ASSERT_TRUE(client.connect(port(), "token=" + mint_jwt(kSecret, "alice", 300)).ok);
+  client.set_upgrade_headers({{"Authorization", "Bearer " + mint_jwt(kTestJwtSecret, "bob", 300)}});
+  ASSERT_TRUE(client.connect(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300)).ok);
   EXPECT_EQ(client.expect_type("welcome").value("userId", ""), "alice");
 }
 
@@ -87,13 +79,13 @@ TEST_F(UpgradeSecurityTest, RefusalsSayWhyInJson) {
   };
   const std::vector<Case> cases = {
       {"/v1/ws", {}, "missing_token"},
-      {"/v1/ws?token=" + mint_jwt(kSecret, "alice", -60), {}, "token_expired"},
+      {"/v1/ws?token=" + mint_jwt(kTestJwtSecret, "alice", -60), {}, "token_expired"},
       {"/v1/ws?token=" + mint_jwt("another-secret-0123456789abcdef0123", "alice", 300),
        {},
        "bad_signature"},
-      {"/v1/ws?token=" + mint_jwt(kSecret, "alice", 300, true, "none"), {}, "wrong_algorithm"},
+      {"/v1/ws?token=" + mint_jwt(kTestJwtSecret, "alice", 300, true, "none"), {}, "wrong_algorithm"},
       {"/v1/ws?token=abc", {}, "malformed_token"},
-      {"/v1/ws", {{"Authorization", "Bearer " + mint_jwt(kSecret, "alice", -60)}}, "token_expired"},
+      {"/v1/ws", {{"Authorization", "Bearer " + mint_jwt(kTestJwtSecret, "alice", -60)}}, "token_expired"},
   };
   for (const auto& c : cases) {
     const HttpResult result = raw_upgrade(port(), c.target, c.headers);

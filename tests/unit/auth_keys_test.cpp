@@ -11,7 +11,7 @@
 #include "server/jwt_verifier.hpp"
 #include "tests/unit/jwt_test_keys.hpp"
 
-namespace switchboard::server {
+namespace switchboard::server::auth_keys_test {
 namespace {
 
 using Json = nlohmann::json;
@@ -171,4 +171,4 @@ TEST(JwtKeyAuth, UnusableKeyConfigurationsThrowAtConstruction) {
 }
 
 }  // namespace
-}  // namespace switchboard::server
+}  // namespace switchboard::server::auth_keys_test
