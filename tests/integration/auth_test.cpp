@@ -59,7 +59,8 @@ TEST_F(AuthTest, ValidJwtIsAccepted) {
 TEST_F(AuthTest, JwtSubjectIsTheUserNotTheQuery) {
   start_server(jwt_config());
   WsTestClient client;
-  ASSERT_TRUE(client.connect(port(), "user=mallory&token=" + mint_jwt(kTestJwtSecret, "alice", 300)).ok);
+  ASSERT_TRUE(
+      client.connect(port(), "user=mallory&token=" + mint_jwt(kTestJwtSecret, "alice", 300)).ok);
   EXPECT_EQ(client.expect_type("welcome").value("userId", ""), "alice");
 }
 
@@ -72,7 +73,8 @@ TEST_F(AuthTest, BadJwtsAreRefused) {
                            "token=" + mint_jwt("some-other-secret-0123456789abcdef", "alice", 300)),
             401);
   EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300, false)), 401);
-  EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300, true, "none")), 401);
+  EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300, true, "none")),
+            401);
   EXPECT_EQ(upgrade_status(port(), "token=not.a.jwt"), 401);
   EXPECT_EQ(upgrade_status(port(), "token="), 401);
 }
@@ -80,7 +82,8 @@ TEST_F(AuthTest, BadJwtsAreRefused) {
 TEST_F(AuthTest, EveryHmacAlgorithmWorksWithTheSecret) {
   start_server(jwt_config());
   for (const char* alg : {"HS256", "HS384", "HS512"}) {
-    EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300, true, alg)), 101)
+    EXPECT_EQ(upgrade_status(port(), "token=" + mint_jwt(kTestJwtSecret, "alice", 300, true, alg)),
+              101)
         << alg;
   }
 }

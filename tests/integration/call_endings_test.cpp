@@ -12,8 +12,8 @@ namespace {
 
 using CallEndingsTest = IntegrationTest;
 
-void expect_unanswered_end(WsTestClient& client, const std::string& call_id, const std::string& reason,
-                  const std::string& by = {}) {
+void expect_unanswered_end(WsTestClient& client, const std::string& call_id,
+                           const std::string& reason, const std::string& by = {}) {
   const Json ended = client.expect_type("ended");
   EXPECT_EQ(ended.value("callId", ""), call_id);
   EXPECT_EQ(ended.value("reason", ""), reason);

@@ -43,7 +43,8 @@ Json body_of(const HttpResult& result) {
 TEST_F(UpgradeSecurityTest, TokenInTheAuthorizationHeader) {
   start_server(jwt_config());
   WsTestClient client;
-  client.set_upgrade_headers({{"Authorization", "Bearer " + mint_jwt(kTestJwtSecret, "alice", 300)}});
+  client.set_upgrade_headers(
+      {{"Authorization", "Bearer " + mint_jwt(kTestJwtSecret, "alice", 300)}});
   const ConnectResult result = client.connect(port(), "device=a1");
   ASSERT_TRUE(result.ok) << result.http_status << " " << result.error;
   EXPECT_EQ(client.expect_type("welcome").value("userId", ""), "alice");
@@ -83,9 +84,13 @@ TEST_F(UpgradeSecurityTest, RefusalsSayWhyInJson) {
       {"/v1/ws?token=" + mint_jwt("another-secret-0123456789abcdef0123", "alice", 300),
        {},
        "bad_signature"},
-      {"/v1/ws?token=" + mint_jwt(kTestJwtSecret, "alice", 300, true, "none"), {}, "wrong_algorithm"},
+      {"/v1/ws?token=" + mint_jwt(kTestJwtSecret, "alice", 300, true, "none"),
+       {},
+       "wrong_algorithm"},
       {"/v1/ws?token=abc", {}, "malformed_token"},
-      {"/v1/ws", {{"Authorization", "Bearer " + mint_jwt(kTestJwtSecret, "alice", -60)}}, "token_expired"},
+      {"/v1/ws",
+       {{"Authorization", "Bearer " + mint_jwt(kTestJwtSecret, "alice", -60)}},
+       "token_expired"},
   };
   for (const auto& c : cases) {
     const HttpResult result = raw_upgrade(port(), c.target, c.headers);
