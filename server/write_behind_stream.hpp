@@ -16,7 +16,9 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
@@ -61,6 +63,16 @@ class WriteBehindStream {
     notify(failed_);
   }
 
+  // Runs `drained` once every byte accepted so far has been handed to the kernel (sending
+  // while corked, too), or the stream failed; never inline. The close handshake waits for
+  // this before it shuts the socket down (async_teardown below).
+  void when_drained(std::function<void()> drained) {
+    drain_waiters_.push_back(std::move(drained));
+    if (flushing_) return;  // on_sent() continues
+    if (!failed_ && pending_.size() > 0) return flush();
+    notify_drained();
+  }
+
   // Bytes accepted but not yet handed to the kernel.
   std::size_t buffered_bytes() const { return pending_.size() + wire_.size(); }
   // Frames Beast handed over, and the send calls that carried them.
@@ -100,8 +112,10 @@ class WriteBehindStream {
     flushing_ = false;
     wire_.consume(wire_.size());
     if (ec) return fail(ec);
-    if (!corked_ && pending_.size() > 0) return flush();
+    const bool send_more = !corked_ || !drain_waiters_.empty();
+    if (send_more && pending_.size() > 0) return flush();
     if (!corked_) notify({});
+    if (pending_.size() == 0) notify_drained();
   }
 
   void fail(boost::beast::error_code ec) {
@@ -109,6 +123,7 @@ class WriteBehindStream {
     pending_.consume(pending_.size());
     next_.close();  // a pending read fails too, and ends the connection
     notify(failed_);
+    notify_drained();
   }
 
   void notify(boost::beast::error_code ec) {
@@ -117,12 +132,19 @@ class WriteBehindStream {
     waiter_ = nullptr;
   }
 
+  void notify_drained() {
+    for (auto& drained : drain_waiters_)
+      boost::asio::post(get_executor(), std::move(drained));
+    drain_waiters_.clear();
+  }
+
   next_layer_type next_;
   std::weak_ptr<void> owner_;
   boost::beast::flat_buffer pending_;  // written by Beast, not yet handed to the kernel
   boost::beast::flat_buffer wire_;     // the send in flight
   boost::beast::error_code failed_;
   Flushed waiter_;
+  std::vector<std::function<void()>> drain_waiters_;
   std::size_t limit_ = std::numeric_limits<std::size_t>::max();
   std::uint64_t writes_ = 0;
   std::uint64_t flushes_ = 0;
@@ -130,9 +152,11 @@ class WriteBehindStream {
   bool flushing_ = false;
 };
 
-// The WebSocket close handshake tears the layer below down (found by argument lookup). A
-// frame still buffered then is lost, as it would be in the kernel's buffer: only a peer that
-// stopped reading leaves one there.
+// The WebSocket close handshake tears the layer below down (found by argument lookup). The
+// frames written just before, the close frame above all, may still be in our buffer, where
+// the socket's shutdown would lose them (unlike the kernel's buffer, which is sent before
+// the FIN): the asynchronous teardown waits until they are handed to the kernel. The
+// blocking one cannot wait; nothing here closes a stream synchronously.
 inline void teardown(boost::beast::role_type role, WriteBehindStream& stream,
                      boost::beast::error_code& ec) {
   using boost::beast::teardown;
@@ -141,8 +165,12 @@ inline void teardown(boost::beast::role_type role, WriteBehindStream& stream,
 
 template <class Handler>
 void async_teardown(boost::beast::role_type role, WriteBehindStream& stream, Handler&& handler) {
-  using boost::beast::async_teardown;
-  async_teardown(role, stream.next_layer(), std::forward<Handler>(handler));
+  // std::function needs a copyable callable; Beast's handlers are move-only.
+  auto pending = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
+  stream.when_drained([role, &stream, pending] {
+    using boost::beast::async_teardown;
+    async_teardown(role, stream.next_layer(), std::move(*pending));
+  });
 }
 
 }  // namespace switchboard::server

@@ -2,6 +2,7 @@
 // 1009, and a peer that stops reading is cut off with 4008 instead of growing our memory.
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -86,6 +87,32 @@ TEST_F(LimitsTest, SlowConsumerIsClosedWith4008) {
   EXPECT_EQ(ended.value("callId", ""), call_id);
   EXPECT_EQ(ended.value("reason", ""), "connection_lost");
   EXPECT_EQ(ended.value("by", ""), "bob");
+}
+
+// The server's close reply queues behind whatever it is still sending, and must not be lost
+// when the socket is shut down: a regression test for a write-behind buffer that the close
+// handshake tore down before it was flushed (the client saw EOF instead of a close frame).
+TEST_F(LimitsTest, CleanCloseBehindABacklogGetsItsCloseFrame) {
+  server::Config config = test_config();
+  config.max_send_queue_bytes = std::size_t{64} << 20;  // no 4008 for this backlog
+  start_server(config);
+  auto alice = connect("alice", "a1");
+  WsTestClient bob;
+  bob.set_receive_buffer(4096);
+  ASSERT_TRUE(bob.connect(port(), "user=bob&device=b1").ok);
+  bob.expect_type("welcome");
+  const std::string call_id = establish_call(*alice, bob, "bob");
+  // ~9 MiB for bob, who is not reading: more than the kernel's socket buffers hold (4 MiB at
+  // most for a send buffer), so the rest waits in the server and its sends stall.
+  const std::string frame = big_signal(call_id, 60 * 1024).dump();
+  for (int i = 0; i < 150; ++i)
+    ASSERT_TRUE(alice->send_text(frame));
+  // Let the server forward them. (Were it slower, the race is not exercised: the test passes
+  // without proving anything, never fails falsely.)
+  std::this_thread::sleep_for(Millis{300});
+  // bob leaves: his close frame reaches the server while its sends to him are stuck. Beast
+  // on the client then reads the backlog and must find the server's close frame after it.
+  EXPECT_TRUE(bob.close(1000, Millis{10'000})) << bob.last_error();
 }
 
 TEST_F(LimitsTest, DataLimitsAreConfigurable) {

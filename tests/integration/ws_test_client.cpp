@@ -350,16 +350,21 @@ CloseResult WsTestClient::wait_close(Millis timeout) {
   return result;
 }
 
-void WsTestClient::close(std::uint16_t code, Millis timeout) {
+bool WsTestClient::close(std::uint16_t code, Millis timeout) {
   Impl& s = *impl_;
-  if (!s.connected || s.read_failed) return;
+  if (!s.connected || s.read_failed) return false;
   bool done = false;
   s.ws.async_close(websocket::close_reason(code), [&done](beast::error_code) { done = true; });
   if (!run_until(
           s.ioc, [&done] { return done; }, timeout)) {
     s.last_error = "close timed out";
   }
+  // Not the close operation's error: when a pending read takes the server's close frame,
+  // Beast completes the handshake there and fails the close operation with
+  // operation_aborted. The reason is set only by a received close frame.
+  const bool answered = s.ws.reason().code != websocket::close_code::none;
   s.abort_socket();
+  return answered;
 }
 
 void WsTestClient::disconnect() {

@@ -112,8 +112,9 @@ class WsTestClient {
 
   // Discards messages until the server closes the connection or the deadline passes.
   CloseResult wait_close(Millis timeout = kDefaultTimeout);
-  // Client-initiated close handshake with `code` (bounded by timeout).
-  void close(std::uint16_t code = 1000, Millis timeout = kDefaultTimeout);
+  // Client-initiated close handshake with `code` (bounded by timeout); true when the
+  // server's close frame came back, i.e. the handshake completed.
+  bool close(std::uint16_t code = 1000, Millis timeout = kDefaultTimeout);
   // Cuts the connection without a close frame, as a dying phone or a lost network would:
   // disconnect() sends a FIN (EOF for the server), reset() a TCP RST. Messages received but
   // not yet returned by recv() are discarded: the app never processed them.
