@@ -11,7 +11,22 @@
 namespace switchboard::testing {
 namespace {
 
-using LimitsTest = IntegrationTest;
+class LimitsTest : public IntegrationTest {
+ protected:
+  // Connects `reader` as bob/b1 with a tiny receive window, so that a backlog for it waits in
+  // the server's queue rather than in kernel buffers, and puts it in a call with `caller`
+  // (alice); returns the call id.
+  std::string call_a_slow_reader(WsTestClient& caller, WsTestClient& reader) {
+    reader.set_receive_buffer(4096);
+    const ConnectResult connected = reader.connect(port(), "user=bob&device=b1");
+    if (!connected.ok) {
+      ADD_FAILURE() << "bob could not connect: " << connected.error;
+      return {};
+    }
+    reader.expect_type("welcome");
+    return establish_call(caller, reader, "bob");
+  }
+};
 using Clock = std::chrono::steady_clock;
 
 // A signal command whose frame is close to, but under, the 64 KiB frame limit.
@@ -48,13 +63,9 @@ TEST_F(LimitsTest, SlowConsumerIsClosedWith4008) {
   config.reconnect_grace = Millis{300};
   start_server(config);
   auto alice = connect("alice", "a1");
-  // bob reads nothing while alice floods; a small receive window makes the server's queue,
-  // not the kernel buffers, absorb the backlog.
+  // bob reads nothing while alice floods.
   WsTestClient bob;
-  bob.set_receive_buffer(4096);
-  ASSERT_TRUE(bob.connect(port(), "user=bob&device=b1").ok);
-  bob.expect_type("welcome");
-  const std::string call_id = establish_call(*alice, bob, "bob");
+  const std::string call_id = call_a_slow_reader(*alice, bob);
 
   const Json signal = big_signal(call_id, 60 * 1024);
   const std::string frame = signal.dump();
@@ -98,10 +109,7 @@ TEST_F(LimitsTest, CleanCloseBehindABacklogGetsItsCloseFrame) {
   start_server(config);
   auto alice = connect("alice", "a1");
   WsTestClient bob;
-  bob.set_receive_buffer(4096);
-  ASSERT_TRUE(bob.connect(port(), "user=bob&device=b1").ok);
-  bob.expect_type("welcome");
-  const std::string call_id = establish_call(*alice, bob, "bob");
+  const std::string call_id = call_a_slow_reader(*alice, bob);
   // ~9 MiB for bob, who is not reading: more than the kernel's socket buffers hold (4 MiB at
   // most for a send buffer), so the rest waits in the server and its sends stall.
   const std::string frame = big_signal(call_id, 60 * 1024).dump();
